@@ -1,0 +1,44 @@
+#pragma once
+// The coupling interface: transforms one half x of the tensor elementwise, with parameters computed
+// by a ConditioningNet from the other half `cond` (and an optional `context`, for the dequantizer).
+#include <memory>
+
+#include <torch/torch.h>
+
+#include "flows/FlowOutput.h"
+#include "nn/ConditioningNet.h"
+
+namespace flowpp {
+
+struct CouplingOptions {
+  CouplingOptions(int64_t channels, int64_t height, int64_t width)
+      : channels_(channels), height_(height), width_(width) {}
+  TORCH_ARG(int64_t, channels);  // of each half (the transformed and the conditioning one)
+  TORCH_ARG(int64_t, height);
+  TORCH_ARG(int64_t, width);
+  TORCH_ARG(int64_t, components) = 32;  // K, mixture-logistic only
+  TORCH_ARG(int64_t, filters) = 96;
+  TORCH_ARG(int64_t, blocks) = 10;
+  TORCH_ARG(int64_t, heads) = 4;
+  TORCH_ARG(int64_t, contextChannels) = 0;
+  TORCH_ARG(AttentionMode, attention) = AttentionMode::Self;
+  TORCH_ARG(double, dropout) = 0.0;
+  TORCH_ARG(bool, weightNorm) = false;
+
+
+ public:
+  ConditioningNetOptions netOptions(int64_t outPerChannel) const;
+};
+
+class CouplingImpl : public torch::nn::Module {
+ public:
+  virtual FlowOutput forward(const torch::Tensor& x, const torch::Tensor& cond,
+                             const torch::Tensor& context) = 0;
+  virtual FlowOutput inverse(const torch::Tensor& y, const torch::Tensor& cond, const torch::Tensor& context,
+                             InverseContext& inv) = 0;
+};
+
+// Builds a MixLogisticCoupling (components >= 1) or an AffineCoupling (components == 0).
+std::shared_ptr<CouplingImpl> makeCoupling(const CouplingOptions& options);
+
+}  // namespace flowpp

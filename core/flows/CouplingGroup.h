@@ -1,0 +1,44 @@
+#pragma once
+// A run of couplings on one split of the tensor, as in the official code:
+//   split -> n x [ActNorm per half, 1x1 conv per half, coupling (second half | first), swap halves]
+//   -> merge.
+// The per-element log-det maps of the two halves are merged with the same split, so the group's
+// map comes back in the layout of its input.
+#include <torch/torch.h>
+
+#include "flows/ActNorm.h"
+#include "flows/Coupling.h"
+#include "flows/InvConv1x1.h"
+#include "flows/Partition.h"
+
+namespace flowpp {
+
+struct CouplingGroupOptions {
+  CouplingGroupOptions(SplitType split, int64_t couplings, CouplingOptions coupling)
+      : split_(split), couplings_(couplings), coupling_(std::move(coupling)) {}
+  TORCH_ARG(SplitType, split);
+  TORCH_ARG(int64_t, couplings);
+  TORCH_ARG(CouplingOptions, coupling);  // channels/height/width here are those of the FULL tensor
+  TORCH_ARG(bool, pointwise) = true;     // 1x1 convolutions (the ImageNet launchers have none)
+};
+
+class CouplingGroupImpl : public torch::nn::Module {
+ public:
+  explicit CouplingGroupImpl(const CouplingGroupOptions& options);
+  // context: at the resolution of one half (the dequantizer's context net output), or undefined.
+  FlowOutput forward(const torch::Tensor& x, const torch::Tensor& context = {});
+  FlowOutput inverse(const torch::Tensor& y, InverseContext& inv, const torch::Tensor& context = {});
+  const CouplingGroupOptions& options() const { return options_; }
+
+ private:
+  struct Step {
+    ActNorm normA{nullptr}, normB{nullptr};
+    InvConv1x1 convA{nullptr}, convB{nullptr};
+    std::shared_ptr<CouplingImpl> coupling;
+  };
+  CouplingGroupOptions options_;
+  std::vector<Step> steps_;
+};
+TORCH_MODULE(CouplingGroup);
+
+}  // namespace flowpp

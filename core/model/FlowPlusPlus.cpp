@@ -1,0 +1,191 @@
+#include "model/FlowPlusPlus.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "nn/DataInit.h"
+
+namespace flowpp {
+
+FlowPlusPlusImpl::FlowPlusPlusImpl(const ModelConfig& config) : config_(config) {
+  preprocess_ = register_module("preprocess", PixelPreprocess(config.nBits));
+  const auto& f = config.flow;
+  int64_t c = config.channels, h = config.height, w = config.width;
+  int groupIndex = 0;
+  for (size_t i = 0; i < f.stages.size(); ++i) {
+    const auto& s = f.stages[i];
+    Stage stage;
+    if (s.squeeze) {
+      if (h % 2 || w % 2)
+        throw std::invalid_argument("flow.stages[" + std::to_string(i) + "]: squeeze needs an even height and width, got " +
+                                    std::to_string(h) + "x" + std::to_string(w));
+      stage.squeeze = true;
+      c *= 4, h /= 2, w /= 2;
+      stages_.push_back(stage);
+      continue;
+    }
+    auto coupling = CouplingOptions(c, h, w)
+                        .components(f.coupling == "affine" ? 0 : f.components)
+                        .filters(f.filters)
+                        .blocks(f.blocks)
+                        .heads(f.heads)
+                        .attention(s.attention.value_or(f.attention))
+                        .dropout(f.dropout)
+                        .weightNorm(f.weightNorm);
+    ++groupIndex;
+    stage.name = "stage " + std::to_string(groupIndex) + ": " + toString(s.split) + " x" +
+                 std::to_string(s.couplings) + " at " + std::to_string(c) + "x" + std::to_string(h) + "x" +
+                 std::to_string(w);
+    stage.group = register_module("group" + std::to_string(groupIndex),
+                                  CouplingGroup(CouplingGroupOptions(s.split, s.couplings, coupling).pointwise(f.pointwise)));
+    stages_.push_back(stage);
+  }
+  if (config.dequantizer.variational())
+    dequantizer_ = register_module("dequantizer", VariationalDequantizer(config));
+}
+
+int64_t FlowPlusPlusImpl::parameterCount() const {
+  int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  return n;
+}
+
+torch::Device FlowPlusPlusImpl::device() const { return parameters().front().device(); }
+
+torch::Tensor FlowPlusPlusImpl::toInput(const torch::Tensor& x) const {
+  TORCH_CHECK(x.dim() == 4 && x.size(1) == config_.channels && x.size(2) == config_.height &&
+                  x.size(3) == config_.width,
+              "expected images of shape [B, ", config_.channels, ", ", config_.height, ", ", config_.width,
+              "], got ", x.sizes());
+  auto input = x.to(device(), torch::kFloat);
+  const double maxLevel = std::ldexp(1.0, config_.nBits) - 1;
+  TORCH_CHECK(input.numel() == 0 || (input.min().item<double>() >= 0 && input.max().item<double>() <= maxLevel),
+              "pixel values must lie in [0, ", maxLevel, "] for ", config_.nBits, "-bit data (got [",
+              input.min().item<double>(), ", ", input.max().item<double>(), "]); quantize the data first");
+  return input;
+}
+
+DequantOutput FlowPlusPlusImpl::dequantize(const torch::Tensor& x, const torch::Tensor& eps) {
+  if (dequantizer_) return dequantizer_->forward(x, eps);
+  return {torch::rand_like(x), torch::zeros_like(x)};  // uniform dequantization: q = 1 on [0,1)
+}
+
+namespace {
+torch::Tensor toImageLayout(torch::Tensor map, int squeezes) {
+  for (int i = 0; i < squeezes; ++i) map = depthToSpace(map);
+  return map;
+}
+}  // namespace
+
+FlowOutput FlowPlusPlusImpl::flowForward(const torch::Tensor& y, std::vector<LikelihoodTerm>* terms) {
+  auto pre = preprocess_->forward(y);
+  if (terms) terms->push_back({"preprocessing", pre.logdet});
+  auto h = pre.out;
+  auto logdet = pre.logdet;  // accumulated in the current layout
+  int squeezes = 0;
+  for (auto& s : stages_) {
+    if (s.squeeze) {
+      h = spaceToDepth(h);
+      logdet = spaceToDepth(logdet);
+      ++squeezes;
+      continue;
+    }
+    auto r = s.group->forward(h);
+    h = r.out;
+    logdet = logdet + r.logdet;
+    if (terms) terms->push_back({s.name, toImageLayout(r.logdet, squeezes)});
+  }
+  return {h, toImageLayout(logdet, squeezes)};
+}
+
+FlowOutput FlowPlusPlusImpl::flowInverse(const torch::Tensor& z, InverseContext& inv) {
+  auto h = z;
+  torch::Tensor logdet = torch::zeros_like(z);
+  for (auto it = stages_.rbegin(); it != stages_.rend(); ++it) {
+    if (it->squeeze) {
+      h = depthToSpace(h);
+      logdet = depthToSpace(logdet);
+      continue;
+    }
+    auto r = it->group->inverse(h, inv);
+    h = r.out;
+    logdet = logdet + r.logdet;
+  }
+  auto pre = preprocess_->inverse(h);
+  return {pre.out, logdet + pre.logdet};
+}
+
+// The per-pixel decomposition. Every term below is an elementwise map in image layout:
+//  - prior: log N(z_i) of each latent element, carried back through the squeezes (permutations);
+//  - each coupling group: the log-dets of its ActNorms and couplings are elementwise already, and a
+//    1x1 convolution's log|det W| is shared equally by the channels of each position; the two halves'
+//    maps are merged with the group's own split, so they land on the sub-pixels they came from;
+//  - preprocessing: the logit's Jacobian of each sub-pixel;
+//  - dequantization: -log q(u|x) of the noise flow, per element of the noise (same layout as x).
+// Their sum over all sub-pixels is exactly the image's bound log p(x+u) - log q(u|x).
+Likelihood FlowPlusPlusImpl::logLikelihood(const torch::Tensor& x, bool withTerms) {
+  auto input = toInput(x);
+  auto dq = dequantize(input);
+  Likelihood out;
+  auto r = flowForward(input + dq.u, withTerms ? &out.terms : nullptr);
+  int squeezes = 0;
+  for (const auto& s : stages_) squeezes += s.squeeze;
+  auto prior = toImageLayout(standardNormalLogProb(r.out), squeezes);
+  if (withTerms) {
+    out.terms.insert(out.terms.begin(), {"prior", prior});
+    out.terms.push_back({"dequantization", -dq.logq});
+  }
+  out.logp = sumPerSample(prior + r.logdet - dq.logq);
+  return out;
+}
+
+BoundEstimate FlowPlusPlusImpl::importanceWeighted(const torch::Tensor& x, int k) {
+  TORCH_CHECK(k >= 1, "importance samples must be >= 1");
+  torch::NoGradGuard noGrad;
+  std::vector<torch::Tensor> samples;
+  for (int i = 0; i < k; ++i) samples.push_back(logLikelihood(x).logp.to(torch::kDouble));
+  auto r = torch::stack(samples);  // [k, B] log-ratios log p(x+u_i) - log q(u_i|x)
+  return {r.mean(0), torch::logsumexp(r, 0) - std::log(static_cast<double>(k))};
+}
+
+torch::Tensor FlowPlusPlusImpl::bitsPerDim(const torch::Tensor& logp) const {
+  return -logp / (static_cast<double>(dims()) * std::log(2.0));
+}
+
+void FlowPlusPlusImpl::dataInit(const torch::Tensor& x) {
+  const bool wasTraining = is_training();
+  eval();  // no dropout while measuring statistics
+  {
+    torch::NoGradGuard noGrad;
+    DataInitGuard guard;
+    logLikelihood(x);
+  }
+  train(wasTraining);
+}
+
+torch::Tensor FlowPlusPlusImpl::encode(const torch::Tensor& x) {
+  torch::NoGradGuard noGrad;
+  return flowForward(toInput(x) + 0.5).out;
+}
+
+DecodeResult FlowPlusPlusImpl::decode(const torch::Tensor& z, const InverseOptions& options) {
+  torch::NoGradGuard noGrad;
+  InverseContext inv{options};
+  auto y = flowInverse(z.to(device(), torch::kFloat), inv).out;
+  const double maxLevel = std::ldexp(1.0, config_.nBits) - 1;
+  return {torch::floor(y).clamp(0, maxLevel), inv.meanIterations(), inv.allConverged};
+}
+
+torch::Tensor FlowPlusPlusImpl::sampleLatent(int64_t n, double temperature, uint64_t seed) const {
+  int64_t c = config_.channels, h = config_.height, w = config_.width;
+  for (const auto& s : stages_)
+    if (s.squeeze) c *= 4, h /= 2, w /= 2;
+  auto gen = at::detail::createCPUGenerator(seed);
+  return torch::randn({n, c, h, w}, gen, torch::kFloat) * temperature;
+}
+
+DecodeResult FlowPlusPlusImpl::sample(int64_t n, double temperature, uint64_t seed, const InverseOptions& options) {
+  return decode(sampleLatent(n, temperature, seed), options);
+}
+
+}  // namespace flowpp

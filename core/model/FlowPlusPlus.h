@@ -1,0 +1,96 @@
+#pragma once
+// Flow++ (Ho et al., ICML 2019): the whole model and the API the CLI and the studio use.
+//
+//   x (n-bit integers) --dequantizer--> y = x + u --PixelPreprocess--> logit space
+//   --[coupling groups and squeezes from the config]--> z ~ N(0, I)
+//
+//   log P(x) >= E_q [ log p(x + u) - log q(u|x) ]  (paper eq. 12; one sample = the ELBO,
+//   K samples with log-mean-exp = the importance-weighted bound, tighter as K grows).
+//
+// Every term is kept per element so the bound can be decomposed pixel by pixel (logLikelihood).
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "flows/CouplingGroup.h"
+#include "flows/PixelPreprocess.h"
+#include "model/ModelConfig.h"
+#include "model/VariationalDequantizer.h"
+
+namespace flowpp {
+
+struct LikelihoodTerm {
+  std::string name;   // "prior", "dequantization", "preprocessing", "stage 1: stripe x4", ...
+  torch::Tensor map;  // [B, C, H, W] nats, in image layout
+};
+
+struct Likelihood {
+  torch::Tensor logp;                // [B] nats: log p(x + u) - log q(u|x) for one u per image
+  std::vector<LikelihoodTerm> terms;  // filled when asked for; their maps sum to logp
+};
+
+// Both bounds from the same k dequantization draws, per image, in nats (float64). By Jensen's
+// inequality iw >= elbo for every image.
+struct BoundEstimate {
+  torch::Tensor elbo;  // mean of the k one-sample bounds
+  torch::Tensor iw;    // log-mean-exp of the k log-ratios
+};
+
+struct DecodeResult {
+  torch::Tensor x;              // [B, C, H, W] float, integer values in [0, 2^n - 1]
+  double meanIterations = 0.0;  // per mixture-CDF inversion (one per coupling)
+  bool converged = true;
+};
+
+class FlowPlusPlusImpl : public torch::nn::Module {
+ public:
+  explicit FlowPlusPlusImpl(const ModelConfig& config);
+
+  const ModelConfig& config() const { return config_; }
+  int64_t dims() const { return config_.dims(); }
+  int64_t parameterCount() const;
+  torch::Device device() const;
+
+  // Data-dependent initialisation of every ActNorm and convolution on a batch of images.
+  void dataInit(const torch::Tensor& x);
+
+  // One-sample bound per image (training loss: -mean(logp) / (D ln 2) bits/dim).
+  Likelihood logLikelihood(const torch::Tensor& x, bool withTerms = false);
+  // Importance-weighted bound with k dequantization samples, log-mean-exp in float64.
+  BoundEstimate importanceWeighted(const torch::Tensor& x, int k);
+  // Converts per-image nats to bits per dimension.
+  torch::Tensor bitsPerDim(const torch::Tensor& logp) const;
+
+  // Main flow on a continuous y = x + u in [0, 2^n), and its exact inverse.
+  FlowOutput flowForward(const torch::Tensor& y, std::vector<LikelihoodTerm>* terms = nullptr);
+  FlowOutput flowInverse(const torch::Tensor& z, InverseContext& inv);
+
+  // z for an image, dequantized at the centre of each bin (u = 0.5: the largest margin for an exact
+  // round trip); decode(encode(x)) == x.
+  torch::Tensor encode(const torch::Tensor& x);
+  DecodeResult decode(const torch::Tensor& z, const InverseOptions& options = {});
+  // z = temperature * eps with eps ~ N(0, I) from `seed` (drawn on the CPU: same images on any device).
+  torch::Tensor sampleLatent(int64_t n, double temperature, uint64_t seed) const;
+  DecodeResult sample(int64_t n, double temperature, uint64_t seed, const InverseOptions& options = {});
+
+  // Dequantization noise and its per-element log q (zero for uniform dequantization).
+  DequantOutput dequantize(const torch::Tensor& x, const torch::Tensor& eps = {});
+  bool variationalDequantization() const { return !dequantizer_.is_empty(); }
+
+ private:
+  struct Stage {
+    bool squeeze = false;
+    CouplingGroup group{nullptr};
+    std::string name;
+  };
+  torch::Tensor toInput(const torch::Tensor& x) const;
+
+  ModelConfig config_;
+  PixelPreprocess preprocess_{nullptr};
+  std::vector<Stage> stages_;
+  VariationalDequantizer dequantizer_{nullptr};
+};
+TORCH_MODULE(FlowPlusPlus);
+
+}  // namespace flowpp

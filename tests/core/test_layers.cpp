@@ -1,0 +1,217 @@
+// Every flow layer on its own, both directions: inverse(forward(x)) == x, and the per-element
+// log-det sums to log|det| of the brute-force autograd Jacobian on a tiny input.
+#include <QtTest>
+
+#include "Helpers.h"
+#include "flows/ActNorm.h"
+#include "flows/AffineCoupling.h"
+#include "flows/CouplingGroup.h"
+#include "flows/InvConv1x1.h"
+#include "flows/MixLogisticCoupling.h"
+#include "flows/Partition.h"
+#include "flows/PixelPreprocess.h"
+#include "model/VariationalDequantizer.h"
+#include "nn/DataInit.h"
+
+using namespace flowpp;
+using namespace flowpp::test;
+
+namespace {
+
+// Checks a layer that maps [1, C, H, W] -> same shape: round trip in float32 on a batch, log-det in
+// float64 against autograd, and that the inverse's log-det is the negative of the forward's.
+void checkLayer(const std::function<FlowOutput(const torch::Tensor&)>& fwd,
+                const std::function<FlowOutput(const torch::Tensor&)>& inv, const torch::Tensor& x32,
+                const std::function<void(torch::Dtype)>& toDtype) {
+  toDtype(torch::kFloat);
+  {
+    torch::NoGradGuard g;
+    auto f = fwd(x32);
+    auto back = inv(f.out);
+    QVERIFY2(maxAbsDiff(back.out, x32) <= 1e-4, qPrintable(QString("round trip error %1").arg(maxAbsDiff(back.out, x32))));
+    QCOMPARE(f.logdet.sizes(), f.out.sizes());
+    auto sumF = sumPerSample(f.logdet), sumI = sumPerSample(back.logdet);
+    QVERIFY2(maxAbsDiff(sumF, -sumI) <= 1e-3 * (1 + sumF.abs().max().item<double>()),
+             "inverse log-det is not minus the forward log-det");
+  }
+  toDtype(torch::kDouble);
+  auto x = x32.narrow(0, 0, 1).to(torch::kDouble);
+  double brute = bruteForceLogDet([&](const torch::Tensor& t) { return fwd(t).out; }, x);
+  double ours = fwd(x).logdet.sum().item<double>();
+  QVERIFY2(std::abs(brute - ours) <= 1e-3, qPrintable(QString("log-det %1 vs brute force %2").arg(ours).arg(brute)));
+  toDtype(torch::kFloat);
+}
+
+template <typename M>
+std::function<void(torch::Dtype)> caster(M& m) {
+  return [&m](torch::Dtype d) { m->to(d); };
+}
+
+}  // namespace
+
+class TestLayers : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void initTestCase() { torch::manual_seed(1); }
+
+  void pixelPreprocess_data() {
+    QTest::addColumn<int>("bits");
+    QTest::newRow("8-bit") << 8;
+    QTest::newRow("5-bit") << 5;
+    QTest::newRow("3-bit") << 3;
+  }
+  void pixelPreprocess() {
+    QFETCH(int, bits);
+    PixelPreprocess pre(bits);
+    auto y = torch::rand({4, 2, 4, 4}) * double(1 << bits);
+    checkLayer([&](auto& t) { return pre->forward(t); }, [&](auto& t) { return pre->inverse(t); }, y, caster(pre));
+  }
+
+  void actNormWithDataInit() {
+    ActNorm norm(2, 4, 4);
+    auto x = torch::randn({16, 2, 4, 4}) * 3 + 1;
+    {
+      torch::NoGradGuard g;
+      DataInitGuard init;
+      auto y = norm->forward(x).out;
+      QVERIFY(y.mean(0).abs().max().item<double>() < 1e-4);              // zero mean per element
+      QVERIFY((y.var(0, false) - 1).abs().max().item<double>() < 1e-3);  // unit variance per element
+    }
+    checkLayer([&](auto& t) { return norm->forward(t); }, [&](auto& t) { return norm->inverse(t); }, x, caster(norm));
+  }
+
+  void invConv1x1() {
+    InvConv1x1 conv(4);
+    perturb(*conv, 0.5);
+    auto x = torch::randn({4, 4, 3, 3});
+    checkLayer([&](auto& t) { return conv->forward(t); }, [&](auto& t) { return conv->inverse(t); }, x, caster(conv));
+  }
+
+  void splitsAndSqueezeArePermutations_data() {
+    QTest::addColumn<int>("kind");
+    QTest::newRow("stripe") << 0;
+    QTest::newRow("checkerboard") << 1;
+    QTest::newRow("channel") << 2;
+    QTest::newRow("squeeze") << 3;
+  }
+  void splitsAndSqueezeArePermutations() {
+    QFETCH(int, kind);
+    auto x = torch::arange(2 * 4 * 4 * 4, torch::kFloat).view({2, 4, 4, 4});
+    torch::Tensor back, a, b;
+    if (kind == 3) {
+      auto y = spaceToDepth(x);
+      QCOMPARE(y.sizes(), (torch::IntArrayRef{2, 16, 2, 2}));
+      back = depthToSpace(y);
+    } else {
+      auto type = static_cast<SplitType>(kind);
+      std::tie(a, b) = splitHalves(x, type);
+      auto [c, h, w] = halfShape(type, 4, 4, 4);
+      QCOMPARE(a.sizes(), (torch::IntArrayRef{2, c, h, w}));
+      back = mergeHalves(a, b, type);
+      // The halves partition the elements: every value appears exactly once.
+      auto all = std::get<0>(torch::cat({a.flatten(), b.flatten()}).sort());
+      QVERIFY(torch::equal(all, x.flatten()));
+    }
+    QVERIFY(torch::equal(back, x));
+  }
+
+  void checkerboardIsATrueCheckerboard() {
+    auto x = torch::zeros({1, 1, 4, 4});
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j) x[0][0][i][j] = (i + j) % 2;
+    auto [a, b] = splitHalves(x, SplitType::Checkerboard);
+    QVERIFY((a == 0).all().item<bool>());
+    QVERIFY((b == 1).all().item<bool>());
+  }
+
+  void couplings_data() {
+    QTest::addColumn<int>("components");
+    QTest::addColumn<int>("attention");
+    QTest::addColumn<int>("context");
+    QTest::newRow("mixlogistic K=4, self-attention") << 4 << int(AttentionMode::Self) << 0;
+    QTest::newRow("mixlogistic K=1, no attention") << 1 << int(AttentionMode::None) << 0;
+    QTest::newRow("mixlogistic K=8, pointwise ablation, context") << 8 << int(AttentionMode::Pointwise) << 3;
+    QTest::newRow("affine, self-attention") << 0 << int(AttentionMode::Self) << 0;
+    QTest::newRow("affine, context") << 0 << int(AttentionMode::None) << 3;
+  }
+  void couplings() {
+    QFETCH(int, components);
+    QFETCH(int, attention);
+    QFETCH(int, context);
+    auto opts = CouplingOptions(2, 4, 4).components(components).filters(8).blocks(2).heads(2)
+                    .attention(AttentionMode(attention)).contextChannels(context);
+    auto coupling = makeCoupling(opts);
+    auto cond = torch::randn({4, 2, 4, 4});
+    auto ctx = context ? torch::randn({4, context, 4, 4}) : torch::Tensor();
+    {
+      torch::NoGradGuard g;
+      DataInitGuard init;
+      coupling->forward(torch::randn({4, 2, 4, 4}), cond, ctx);
+    }
+    perturb(*coupling, 0.1);
+    auto x = torch::randn({4, 2, 4, 4}) * 2;
+    auto castAll = [&](torch::Dtype d) {
+      coupling->to(d);
+      cond = cond.to(d);
+      if (ctx.defined()) ctx = ctx.to(d);
+    };
+    InverseContext inv;
+    checkLayer([&](auto& t) { return coupling->forward(t, cond.narrow(0, 0, t.size(0)), ctx.defined() ? ctx.narrow(0, 0, t.size(0)) : ctx); },
+               [&](auto& t) { return coupling->inverse(t, cond.narrow(0, 0, t.size(0)), ctx.defined() ? ctx.narrow(0, 0, t.size(0)) : ctx, inv); },
+               x, castAll);
+    if (components > 0) QVERIFY(inv.calls > 0 && inv.allConverged);
+  }
+
+  void couplingGroup_data() {
+    QTest::addColumn<int>("split");
+    QTest::addColumn<int>("count");
+    QTest::addColumn<bool>("pointwise");
+    QTest::newRow("stripe x3") << int(SplitType::Stripe) << 3 << true;
+    QTest::newRow("checkerboard x2") << int(SplitType::Checkerboard) << 2 << true;
+    QTest::newRow("channel x3 without 1x1 convs") << int(SplitType::Channel) << 3 << false;
+  }
+  void couplingGroup() {
+    QFETCH(int, split);
+    QFETCH(int, count);
+    QFETCH(bool, pointwise);
+    auto coupling = CouplingOptions(2, 4, 4).components(3).filters(8).blocks(1).heads(2);
+    CouplingGroup group(CouplingGroupOptions(SplitType(split), count, coupling).pointwise(pointwise));
+    auto x = torch::randn({8, 2, 4, 4});
+    {
+      torch::NoGradGuard g;
+      DataInitGuard init;
+      group->forward(x);
+    }
+    perturb(*group, 0.05);
+    InverseContext inv;
+    checkLayer([&](auto& t) { return group->forward(t); }, [&](auto& t) { return group->inverse(t, inv); }, x,
+               caster(group));
+  }
+
+  void variationalDequantizerLogQ() {
+    // log q(u|x) = log N(eps) - log|det du/deps|: check against the brute-force Jacobian of eps -> u.
+    ModelConfig config;
+    config.channels = 1, config.height = 4, config.width = 4;
+    config.dequantizer = DequantizerConfig{"variational", "mixlogistic", 8, 1, 3, 2, 2, 4, 1, 0.0, AttentionMode::Self};
+    VariationalDequantizer dq(config);
+    auto x = torch::randint(0, 256, {4, 1, 4, 4}).to(torch::kFloat);
+    {
+      torch::NoGradGuard g;
+      DataInitGuard init;
+      dq->forward(x);
+    }
+    perturb(*dq, 0.05);
+    dq->to(torch::kDouble);
+    auto xd = x.narrow(0, 0, 1).to(torch::kDouble);
+    auto eps = torch::randn({1, 1, 4, 4}, torch::kDouble);
+    auto out = dq->forward(xd, eps);
+    QVERIFY((out.u >= 0).all().item<bool>() && (out.u < 1).all().item<bool>());
+    double brute = bruteForceLogDet([&](const torch::Tensor& e) { return dq->forward(xd, e).u; }, eps);
+    double expected = standardNormalLogProb(eps).sum().item<double>() - brute;
+    double ours = out.logq.sum().item<double>();
+    QVERIFY2(std::abs(expected - ours) < 1e-3, qPrintable(QString("log q %1 vs %2").arg(ours).arg(expected)));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestLayers)
+#include "test_layers.moc"

@@ -1,0 +1,180 @@
+// The whole model on tiny configs (each split type, with and without attention, both dequantizers,
+// both couplings): exact inverse, log-det against autograd, the per-pixel decomposition, the
+// importance-weighted bound, parameter counts of the paper's configs, and every shipped config.
+#include <QtTest>
+
+#include <filesystem>
+
+#include "Helpers.h"
+#include "model/FlowPlusPlus.h"
+
+using namespace flowpp;
+using namespace flowpp::test;
+
+namespace {
+
+ModelConfig tinyConfig(SplitType split, AttentionMode attention, bool variational, bool affine) {
+  ModelConfig c;
+  c.channels = 2, c.height = 4, c.width = 4;
+  c.flow.coupling = affine ? "affine" : "mixlogistic";
+  c.flow.filters = 8, c.flow.blocks = 1, c.flow.components = 3, c.flow.heads = 2, c.flow.dropout = 0;
+  c.flow.attention = attention;
+  StageConfig first{false, split, 2, {}}, squeeze{true}, channel{false, SplitType::Channel, 1, {}},
+      last{false, split, 1, {}};
+  c.flow.stages = {first, squeeze, channel, last};
+  c.dequantizer = DequantizerConfig{variational ? "variational" : "uniform", affine ? "affine" : "mixlogistic", 8, 1, 3, 2, 2, 4, 1, 0.0, attention};
+  return c;
+}
+
+FlowPlusPlus initialisedTinyModel(const ModelConfig& config) {
+  torch::manual_seed(3);
+  FlowPlusPlus model(config);
+  model->dataInit(torch::randint(0, 1 << config.nBits, {16, config.channels, config.height, config.width}));
+  perturb(*model, 0.02);
+  model->eval();
+  return model;
+}
+
+}  // namespace
+
+class TestModel : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void tinyModels_data() {
+    QTest::addColumn<int>("split");
+    QTest::addColumn<int>("attention");
+    QTest::addColumn<bool>("variational");
+    QTest::addColumn<bool>("affine");
+    QTest::newRow("stripe, attention, variational, mixlogistic") << int(SplitType::Stripe) << int(AttentionMode::Self) << true << false;
+    QTest::newRow("checkerboard, attention, variational, mixlogistic") << int(SplitType::Checkerboard) << int(AttentionMode::Self) << true << false;
+    QTest::newRow("channel, no attention, variational, mixlogistic") << int(SplitType::Channel) << int(AttentionMode::None) << true << false;
+    QTest::newRow("stripe, no attention, uniform, mixlogistic") << int(SplitType::Stripe) << int(AttentionMode::None) << false << false;
+    QTest::newRow("stripe, pointwise ablation, variational, affine") << int(SplitType::Stripe) << int(AttentionMode::Pointwise) << true << true;
+    QTest::newRow("checkerboard, attention, uniform, affine") << int(SplitType::Checkerboard) << int(AttentionMode::Self) << false << true;
+  }
+
+  void tinyModels() {
+    QFETCH(int, split);
+    QFETCH(int, attention);
+    QFETCH(bool, variational);
+    QFETCH(bool, affine);
+    // Channel split needs an even channel count at the first stage: use 2 channels (tinyConfig).
+    auto config = tinyConfig(SplitType(split), AttentionMode(attention), variational, affine);
+    auto model = initialisedTinyModel(config);
+    QCOMPARE(model->variationalDequantization(), variational);
+    auto x = torch::randint(0, 256, {6, 2, 4, 4}).to(torch::kFloat);
+
+    // Exact inverse of the main flow on continuous inputs, in float32.
+    {
+      torch::NoGradGuard g;
+      auto y = x + torch::rand_like(x);
+      InverseContext inv;
+      auto z = model->flowForward(y);
+      auto back = model->flowInverse(z.out, inv);
+      QVERIFY2(maxAbsDiff(back.out, y) <= 1e-4 * 256, qPrintable(QString::number(maxAbsDiff(back.out, y))));
+      auto sumF = sumPerSample(z.logdet), sumI = sumPerSample(back.logdet);
+      QVERIFY(maxAbsDiff(sumF, -sumI) < 1e-3 * (1 + sumF.abs().max().item<double>()));
+      if (!affine) QVERIFY(inv.meanIterations() > 0);
+    }
+    // decode(encode(x)) gives back every 8-bit image exactly.
+    QVERIFY(torch::equal(model->decode(model->encode(x)).x, x));
+
+    // Whole-flow log-det against the brute-force Jacobian, in float64.
+    model->to(torch::kDouble);
+    auto y1 = (x.narrow(0, 0, 1) + 0.3).to(torch::kDouble);
+    double brute = bruteForceLogDet([&](const torch::Tensor& t) { return model->flowForward(t).out; }, y1);
+    double ours = model->flowForward(y1).logdet.sum().item<double>();
+    QVERIFY2(std::abs(brute - ours) < 1e-3, qPrintable(QString("%1 vs brute force %2").arg(ours).arg(brute)));
+    model->to(torch::kFloat);
+
+    // The per-pixel terms sum to the image's total, and the IW bound is never below the mean ELBO.
+    torch::NoGradGuard g;
+    auto lik = model->logLikelihood(x, true);
+    auto sum = torch::zeros_like(lik.logp);
+    for (const auto& t : lik.terms) {
+      QCOMPARE(t.map.sizes(), x.sizes());
+      sum = sum + sumPerSample(t.map);
+    }
+    QVERIFY(maxAbsDiff(sum, lik.logp) < 1e-4 * (1 + lik.logp.abs().max().item<double>()));
+    for (int k : {1, 4, 16}) {
+      auto b = model->importanceWeighted(x, k);
+      QVERIFY2((b.iw >= b.elbo - 1e-9).all().item<bool>(), "importance-weighted bound below the ELBO");
+      if (k == 1) QVERIFY(maxAbsDiff(b.iw, b.elbo) < 1e-9);
+    }
+  }
+
+  void samplesAreDeterministicPerSeedAndValid() {
+    auto model = initialisedTinyModel(tinyConfig(SplitType::Stripe, AttentionMode::Self, true, false));
+    auto a = model->sample(4, 0.8, 42), b = model->sample(4, 0.8, 42), c = model->sample(4, 0.8, 43);
+    QVERIFY(torch::equal(a.x, b.x));
+    QVERIFY(!torch::equal(a.x, c.x));
+    QVERIFY(a.x.min().item<double>() >= 0 && a.x.max().item<double>() <= 255);
+    QVERIFY(a.converged);
+  }
+
+  void nBitsVariants_data() {
+    QTest::addColumn<int>("bits");
+    QTest::newRow("5-bit") << 5;
+    QTest::newRow("3-bit") << 3;
+  }
+  void nBitsVariants() {
+    QFETCH(int, bits);
+    auto config = tinyConfig(SplitType::Stripe, AttentionMode::None, true, false);
+    config.nBits = bits;
+    auto model = initialisedTinyModel(config);
+    auto x = torch::randint(0, 1 << bits, {4, 2, 4, 4}).to(torch::kFloat);
+    QVERIFY(torch::equal(model->decode(model->encode(x)).x, x));
+    auto bpd = model->bitsPerDim(model->logLikelihood(x).logp);
+    QVERIFY(torch::isfinite(bpd).all().item<bool>());
+  }
+
+  void paperParameterCounts_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<qint64>("official");
+    QTest::newRow("full Flow++") << "cifar10.json" << qint64(31443440);
+    QTest::newRow("uniform dequantization") << "cifar10-uniform-dequant.json" << qint64(32324408);
+    QTest::newRow("affine coupling") << "cifar10-affine.json" << qint64(32045708);
+    QTest::newRow("no attention") << "cifar10-no-attention.json" << qint64(31443440);
+  }
+  void paperParameterCounts() {
+    QFETCH(QString, file);
+    QFETCH(qint64, official);
+    auto config = ModelConfig::load(std::string(FLOWPP_SOURCE_DIR) + "/models/" + file.toStdString());
+    QVERIFY(config.flow.stages.size() == 4);
+    FlowPlusPlus model(config);
+    const double ratio = double(model->parameterCount()) / double(official);
+    qInfo("%s: %lld parameters (official %lld, ratio %.4f)", qPrintable(file), (long long)model->parameterCount(),
+          (long long)official, ratio);
+    QVERIFY(std::abs(ratio - 1.0) <= 0.01);
+  }
+
+  void everyShippedConfigLoads() {
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(FLOWPP_SOURCE_DIR) + "/models")) {
+      if (entry.path().extension() != ".json") continue;
+      auto config = ModelConfig::load(entry.path().string());
+      FlowPlusPlus model(config);
+      QVERIFY(model->parameterCount() > 0);
+      ++count;
+    }
+    QVERIFY(count >= 8);
+  }
+
+  void badConfigsAreRejectedWithTheField() {
+    auto j = tinyConfig(SplitType::Stripe, AttentionMode::Self, true, false).toJson();
+    j["flow"]["stages"][0]["split"] = "diagonal";
+    try {
+      ModelConfig::fromJson(j, "my.json");
+      QFAIL("accepted an unknown split");
+    } catch (const std::invalid_argument& e) {
+      QVERIFY2(QString(e.what()).contains("my.json.flow.stages[0].split"), e.what());
+    }
+    auto odd = tinyConfig(SplitType::Stripe, AttentionMode::Self, true, false);
+    odd.width = 5;
+    odd.height = 5;
+    QVERIFY_THROWS_EXCEPTION(std::exception, FlowPlusPlus{odd});
+  }
+};
+
+QTEST_GUILESS_MAIN(TestModel)
+#include "test_model.moc"
