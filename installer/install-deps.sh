@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config file dpkg-dev
+  build-essential cmake ninja-build ccache pkg-config file dpkg-dev zlib1g-dev
   libtorch-dev            # LibTorch 1.13 (CPU)
   libopenblas0-pthread    # fast BLAS for LibTorch's generic BLAS alternative (reference BLAS is ~2.5x slower)
   nlohmann-json3-dev      # configs, metrics and bench output

@@ -1,0 +1,75 @@
+#include "Common.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+namespace flowpp::cli {
+
+torch::Device parseDevice(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name == "cuda" || name == "auto") {
+    if (torch::cuda::is_available()) return torch::kCUDA;
+    if (name == "auto") return torch::kCPU;
+    throw UsageError("--device cuda: no CUDA device is available to this build of LibTorch");
+  }
+  throw UsageError("--device: expected cpu, cuda or auto, got '" + name + "'");
+}
+
+LoadedModel openModel(const std::string& path, uint64_t seed, const std::string& device, const ImageDataset* initData) {
+  if (!std::filesystem::exists(path)) throw UsageError("--model: no such file or folder '" + path + "'");
+  auto loaded = loadModel(path, seed);
+  loaded.model->to(parseDevice(device));
+  if (loaded.fresh) {
+    if (!initData)
+      throw UsageError("--model " + path + " is a config: pass --data so the fresh model can be initialised");
+    const auto& c = loaded.model->config();
+    requireShape(*initData, {c.channels, c.height, c.width});
+    const auto n = std::min<int64_t>(c.training.initBatchSize, initData->size());
+    loaded.model->dataInit(quantize(initData->images.narrow(0, 0, n), c.nBits));
+    std::cerr << "note: " << path << " is a config: using fresh weights (seed " << seed
+              << ") initialised on the first " << n << " images\n";
+  }
+  return loaded;
+}
+
+ImageDataset openData(const std::string& path, int64_t limit, const ModelConfig& config) {
+  auto data = loadDataset(path, limit, ImageShape{config.channels, config.height, config.width});
+  requireShape(data, {config.channels, config.height, config.width});
+  return data;
+}
+
+Progress::Progress(std::string label, int64_t total)
+    : label_(std::move(label)), total_(total), tty_(::isatty(STDERR_FILENO)),
+      start_(std::chrono::steady_clock::now()), lastPrint_(start_) {}
+
+void Progress::update(int64_t done, const std::string& extra) {
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double sinceLast = std::chrono::duration<double>(now - lastPrint_).count();
+  if (done < total_ && sinceLast < (tty_ ? 0.1 : 10.0)) return;
+  lastPrint_ = now;
+  const double frac = total_ > 0 ? double(done) / total_ : 0;
+  const double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0;
+  char line[256];
+  if (tty_) {
+    const int width = 30, filled = static_cast<int>(frac * width);
+    std::string bar(filled, '#');
+    bar.resize(width, '.');
+    std::snprintf(line, sizeof line, "\r%s [%s] %lld/%lld  %.0fs elapsed, ETA %.0fs  %s\033[K", label_.c_str(),
+                  bar.c_str(), (long long)done, (long long)total_, elapsed, eta, extra.c_str());
+  } else {
+    std::snprintf(line, sizeof line, "%s %lld/%lld (%.0f%%) %.0fs elapsed, ETA %.0fs %s\n", label_.c_str(),
+                  (long long)done, (long long)total_, 100 * frac, elapsed, eta, extra.c_str());
+  }
+  std::cerr << line << std::flush;
+}
+
+void Progress::finish() {
+  if (tty_) std::cerr << "\n";
+}
+
+void printJson(const nlohmann::json& j) { std::cout << j.dump() << std::endl; }
+
+}  // namespace flowpp::cli

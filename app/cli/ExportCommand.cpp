@@ -1,0 +1,33 @@
+// flowpp export: an inference-only checkpoint (EMA weights, optionally float16) from a run.
+#include "Common.h"
+
+namespace flowpp::cli {
+
+void addExport(CLI::App& app) {
+  auto* cmd = app.add_subcommand("export", "Write an inference-only model file (EMA weights) from a checkpoint or run");
+  struct Args {
+    std::string model, out;
+    bool half = false;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--model", a->model, "Checkpoint or run folder")->required();
+  cmd->add_option("--out", a->out, "Model file to write (.fpp)")->required();
+  cmd->add_flag("--half", a->half, "Store weights as float16 (they load back exactly as the rounded model)");
+  cmd->callback([a] {
+    if (!std::filesystem::exists(a->model)) throw UsageError("--model: no such file or folder '" + a->model + "'");
+    auto loaded = loadModel(a->model);
+    if (loaded.fresh) throw UsageError("export: --model must be a trained checkpoint or run folder");
+    if (a->half) roundWeightsToHalf(*loaded.model);
+    Checkpoint ck;
+    ck.config = loaded.model->config();
+    ck.meta = loaded.meta;
+    ck.meta["exported_from"] = loaded.path;
+    ck.meta["half_precision"] = a->half;
+    ck.weights = stateOf(*loaded.model);
+    saveCheckpoint(a->out, ck, a->half);
+    printJson({{"out", a->out}, {"parameters", loaded.model->parameterCount()}, {"half", a->half},
+               {"bytes", std::filesystem::file_size(a->out)}});
+  });
+}
+
+}  // namespace flowpp::cli

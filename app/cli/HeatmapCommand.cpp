@@ -1,0 +1,116 @@
+// flowpp heatmap IMAGE: bits per sub-pixel as a PNG with a colour bar, and as CSV.
+#include <cmath>
+#include <sstream>
+
+#include "Common.h"
+#include "data/ImageIo.h"
+#include "explore/PixelLikelihood.h"
+#include "util/AtomicFile.h"
+
+#ifdef FLOWPP_HAVE_OPENCV
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#endif
+
+namespace flowpp::cli {
+
+namespace {
+#ifdef FLOWPP_HAVE_OPENCV
+// The image (left), its per-pixel bits map (summed over channels, viridis) and a labelled colour bar.
+void writeHeatmapPng(const std::string& path, const torch::Tensor& image8, const torch::Tensor& bitsHW, double lo,
+                     double hi) {
+  const int h = static_cast<int>(bitsHW.size(0)), w = static_cast<int>(bitsHW.size(1)), scale = std::max(1, 256 / h);
+  auto norm = ((bitsHW - lo) / std::max(hi - lo, 1e-9)).clamp(0, 1).mul(255).to(torch::kUInt8).contiguous();
+  cv::Mat grey(h, w, CV_8UC1, norm.data_ptr<uint8_t>()), colour, big;
+  cv::applyColorMap(grey, colour, cv::COLORMAP_VIRIDIS);
+  cv::resize(colour, big, cv::Size(w * scale, h * scale), 0, 0, cv::INTER_NEAREST);
+  auto img = image8.to(torch::kUInt8).mean(0, false, torch::kFloat).to(torch::kUInt8).contiguous();
+  cv::Mat src(h, w, CV_8UC1, img.data_ptr<uint8_t>()), srcBig, srcColour;
+  cv::resize(src, srcBig, cv::Size(w * scale, h * scale), 0, 0, cv::INTER_NEAREST);
+  cv::cvtColor(srcBig, srcColour, cv::COLOR_GRAY2BGR);
+  const int barW = 24, margin = 8, textW = 90;
+  cv::Mat canvas(h * scale + 2 * margin + 20, 2 * w * scale + 3 * margin + barW + textW, CV_8UC3, cv::Scalar(255, 255, 255));
+  srcColour.copyTo(canvas(cv::Rect(margin, margin, w * scale, h * scale)));
+  big.copyTo(canvas(cv::Rect(2 * margin + w * scale, margin, w * scale, h * scale)));
+  const int bx = 3 * margin + 2 * w * scale;
+  for (int y = 0; y < h * scale; ++y) {
+    cv::Mat v(1, 1, CV_8UC1, cv::Scalar(255 - 255 * y / std::max(1, h * scale - 1))), c;
+    cv::applyColorMap(v, c, cv::COLORMAP_VIRIDIS);
+    cv::line(canvas, {bx, margin + y}, {bx + barW, margin + y}, cv::Scalar(c.at<cv::Vec3b>(0, 0)));
+  }
+  auto label = [&](double value, int y) {
+    std::ostringstream s;
+    s.precision(3);
+    s << value;
+    cv::putText(canvas, s.str(), {bx + barW + 4, y}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+  };
+  label(hi, margin + 10);
+  label(lo, margin + h * scale);
+  cv::putText(canvas, "bits per pixel", {bx - 10, margin + h * scale + 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4,
+              cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+  std::vector<uchar> buf;
+  cv::imencode(".png", canvas, buf);
+  writeFileAtomically(path, std::string(buf.begin(), buf.end()));
+}
+#endif
+}  // namespace
+
+void addHeatmap(CLI::App& app) {
+  auto* cmd = app.add_subcommand("heatmap", "Per-pixel bits of an image (which pixels the model finds surprising)");
+  struct Args {
+    std::string model, image, data, out, csv, device = "auto";
+    int64_t index = -1;
+    int samples = 8;
+    uint64_t seed = 0;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--model", a->model, "Checkpoint or run folder")->required();
+  cmd->add_option("IMAGE", a->image, "Image file (converted to the model's size and channels)");
+  cmd->add_option("--data", a->data, "Data set to take the image from (with --index)");
+  cmd->add_option("--index", a->index, "Index of the image in --data");
+  cmd->add_option("--samples", a->samples, "Dequantization draws averaged into the map")->default_val(8);
+  cmd->add_option("--seed", a->seed, "Seed of the dequantization noise")->default_val(0);
+  cmd->add_option("--out", a->out, "PNG: image, heatmap and colour bar");
+  cmd->add_option("--csv", a->csv, "CSV: channel,row,col,bits");
+  cmd->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
+  cmd->callback([a] {
+    if (a->image.empty() == (a->index < 0)) throw UsageError("heatmap: give an IMAGE file, or --data D --index I");
+    if (a->out.empty() && a->csv.empty()) throw UsageError("heatmap: give --out FILE.png and/or --csv FILE.csv");
+    auto loaded = openModel(a->model, 0, a->device);
+    const auto& c = loaded.model->config();
+    torch::Tensor image8;
+    if (!a->image.empty()) {
+      auto img = readImage(a->image, ImageShape{c.channels, c.height, c.width});
+      if (!img.conversion.empty()) std::cerr << "note: " << a->image << ": " << img.conversion << "\n";
+      image8 = img.image;
+    } else {
+      auto data = openData(a->data, a->index + 1, c);
+      if (a->index >= data.size()) throw UsageError("--index is outside the data set");
+      image8 = data.images[a->index];
+    }
+    auto r = pixelLikelihood(loaded.model, quantize(image8, c.nBits), a->samples, a->seed);
+    auto perPixel = r.bits.sum(0);  // channels summed: bits per pixel
+    if (!a->csv.empty()) {
+      std::ostringstream csv;
+      csv << "channel,row,col,bits\n";
+      auto acc = r.bits.accessor<double, 3>();
+      for (int64_t ch = 0; ch < r.bits.size(0); ++ch)
+        for (int64_t y = 0; y < r.bits.size(1); ++y)
+          for (int64_t x = 0; x < r.bits.size(2); ++x) csv << ch << "," << y << "," << x << "," << acc[ch][y][x] << "\n";
+      writeFileAtomically(a->csv, csv.str());
+    }
+    if (!a->out.empty()) {
+#ifdef FLOWPP_HAVE_OPENCV
+      writeHeatmapPng(a->out, image8, perPixel, perPixel.min().item<double>(), perPixel.max().item<double>());
+#else
+      throw UsageError("this build has no OpenCV: use --csv");
+#endif
+    }
+    nlohmann::json breakdown = nlohmann::json::object();
+    for (const auto& [name, bits] : r.breakdownBits) breakdown[name] = bits;
+    printJson({{"bits_per_dim", r.bitsPerDim}, {"total_bits", r.totalBits}, {"breakdown_bits", breakdown},
+               {"max_pixel_bits", perPixel.max().item<double>()}, {"min_pixel_bits", perPixel.min().item<double>()}});
+  });
+}
+
+}  // namespace flowpp::cli

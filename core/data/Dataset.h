@@ -1,0 +1,59 @@
+#pragma once
+// Image data sets as uint8 tensors [N, C, H, W], from MNIST/Fashion-MNIST IDX files (plain or gzip),
+// CIFAR-10 binary batches (a file or a folder of them) and folders of PNG/JPEG images (OpenCV).
+// Every reader throws DataError naming the file and what is wrong with it.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <torch/torch.h>
+
+namespace flowpp {
+
+class DataError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ImageDataset {
+  torch::Tensor images;  // uint8 [N, C, H, W], 8-bit values
+  std::string source;
+  std::string format;  // "idx", "cifar10", "images"
+  int64_t size() const { return images.size(0); }
+};
+
+struct ImageShape {
+  int64_t channels, height, width;
+};
+
+// Reads any supported data set. `limit` > 0 keeps the first `limit` images. An image folder is
+// converted to `shape` when given (resized, converted to grey or colour).
+ImageDataset loadDataset(const std::string& path, int64_t limit = 0, std::optional<ImageShape> shape = {});
+
+ImageDataset readIdx(const std::string& path, int64_t limit = 0);
+ImageDataset readCifar(const std::string& path, int64_t limit = 0);  // a .bin file or a folder of them
+ImageDataset readImageFolder(const std::string& path, int64_t limit = 0, std::optional<ImageShape> shape = {});
+
+// Checks that the data fit a model's image shape; throws DataError naming the source.
+void requireShape(const ImageDataset& data, const ImageShape& shape);
+
+// 8-bit -> n-bit integer values (x >> (8 - n)) as float, and back to 8-bit for display.
+torch::Tensor quantize(const torch::Tensor& images8, int nBits);
+torch::Tensor toDisplay8(const torch::Tensor& xN, int nBits);
+
+// Seeded shuffling: epoch e visits the images in the order randperm(N, seed + e); the batch for any
+// global step is a pure function of (seed, step), which is what makes --resume exact.
+class Batcher {
+ public:
+  Batcher(int64_t datasetSize, int64_t batchSize, uint64_t seed);
+  torch::Tensor indices(int64_t step) const;  // [batchSize] int64
+  int64_t batchesPerEpoch() const { return batchesPerEpoch_; }
+  double epochAt(int64_t step) const { return static_cast<double>(step) / batchesPerEpoch_; }
+
+ private:
+  int64_t size_, batchSize_, batchesPerEpoch_;
+  uint64_t seed_;
+};
+
+}  // namespace flowpp

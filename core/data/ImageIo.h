@@ -1,0 +1,27 @@
+#pragma once
+// Reading and writing single images (OpenCV), grids of images, and conversion to a model's shape.
+#include <optional>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "data/Dataset.h"
+
+namespace flowpp {
+
+struct LoadedImage {
+  torch::Tensor image;     // uint8 [C, H, W]
+  std::string conversion;  // what was done to fit the requested shape ("" when nothing)
+};
+
+bool haveImageCodecs();  // false in builds without OpenCV
+// Throws DataError for unreadable files. With `shape`, converts channels (grey <-> colour) and
+// resizes (area averaging down, nearest up), and says so in `conversion`.
+LoadedImage readImage(const std::string& path, std::optional<ImageShape> shape = {});
+void writePng(const std::string& path, const torch::Tensor& image);  // uint8 [C, H, W], atomic
+std::string encodePng(const torch::Tensor& image);
+
+// Tiles uint8 images [N, C, H, W] into one [C, H', W'] image with `pad` pixels of `padValue`.
+torch::Tensor makeGrid(const torch::Tensor& images, int64_t columns, int64_t pad = 2, int padValue = 255);
+
+}  // namespace flowpp

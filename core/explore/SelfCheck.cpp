@@ -1,0 +1,68 @@
+#include "explore/SelfCheck.h"
+
+#include "model/FlowPlusPlus.h"
+
+namespace flowpp {
+
+double bruteForceLogDet(const std::function<torch::Tensor(const torch::Tensor&)>& f, torch::Tensor x) {
+  x = x.detach().clone().set_requires_grad(true);
+  auto y = f(x).flatten();
+  auto jac = torch::zeros({y.numel(), x.numel()}, x.options().requires_grad(false));
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    auto g = torch::autograd::grad({y[i]}, {x}, {}, /*retain_graph=*/true, false, /*allow_unused=*/true)[0];
+    if (g.defined()) jac[i] = g.flatten();
+  }
+  return std::get<1>(torch::linalg_slogdet(jac.cpu().to(torch::kDouble))).item<double>();
+}
+
+ModelConfig tinyCheckConfig(SplitType split, AttentionMode attention, bool variational, bool affine) {
+  ModelConfig c;
+  c.name = "tiny";
+  c.channels = 2, c.height = 4, c.width = 4;
+  c.flow.coupling = affine ? "affine" : "mixlogistic";
+  c.flow.filters = 8, c.flow.blocks = 1, c.flow.components = 3, c.flow.heads = 2, c.flow.dropout = 0;
+  c.flow.attention = attention;
+  StageConfig first{false, split, 2, {}}, squeeze{true}, channel{false, SplitType::Channel, 1, {}},
+      last{false, split, 1, {}};
+  c.flow.stages = {first, squeeze, channel, last};
+  c.dequantizer = DequantizerConfig{variational ? "variational" : "uniform", affine ? "affine" : "mixlogistic", 8, 1, 3, 2, 2, 4, 1,
+                                    0.0, attention};
+  return c;
+}
+
+std::vector<SelfCheckResult> runSelfChecks(const torch::Device& device) {
+  std::vector<SelfCheckResult> results;
+  for (auto split : {SplitType::Stripe, SplitType::Checkerboard, SplitType::Channel})
+    for (bool affine : {false, true}) {
+      const auto attention = affine ? AttentionMode::None : AttentionMode::Self;
+      torch::manual_seed(5);
+      FlowPlusPlus model(tinyCheckConfig(split, attention, !affine, affine));
+      model->to(device);
+      auto x = torch::randint(0, 256, {8, 2, 4, 4}, torch::TensorOptions(device)).to(torch::kFloat);
+      model->dataInit(x);
+      {
+        torch::NoGradGuard g;
+        for (auto& p : model->parameters()) p.add_(torch::randn_like(p) * 0.02);
+      }
+      model->eval();
+      SelfCheckResult r;
+      r.name = toString(split) + (affine ? ", affine, uniform dequantization" : ", mixlogistic, variational");
+      {
+        torch::NoGradGuard g;
+        auto y = x + torch::rand_like(x);
+        InverseContext inv;
+        auto back = model->flowInverse(model->flowForward(y).out, inv).out;
+        r.roundTripError = (back - y).abs().max().item<double>();
+        r.exactReconstruction = torch::equal(model->decode(model->encode(x)).x, x);
+      }
+      model->to(torch::kDouble);
+      auto y1 = (x.narrow(0, 0, 1) + 0.3).to(torch::kDouble);
+      const double brute = bruteForceLogDet([&](const torch::Tensor& t) { return model->flowForward(t).out; }, y1);
+      r.logdetError = std::abs(brute - model->flowForward(y1).logdet.sum().item<double>());
+      r.passed = r.roundTripError <= 1e-4 * 256 && r.logdetError < 1e-3 && r.exactReconstruction;
+      results.push_back(r);
+    }
+  return results;
+}
+
+}  // namespace flowpp
