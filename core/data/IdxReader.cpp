@@ -55,7 +55,7 @@ ImageDataset readIdx(const std::string& path, int64_t limit) {
   }
   if (bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f && static_cast<unsigned char>(bytes[1]) == 0x8b)
     bytes = gunzip(path, bytes);
-  if (bytes.size() < 16) throw DataError(path + ": too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)");
+  if (bytes.size() < 4) throw DataError(path + ": too short for an IDX file (" + std::to_string(bytes.size()) + " bytes)");
   const uint32_t magic = bigEndian32(bytes, 0);
   if (magic == 0x00000801)
     throw DataError(path + ": this is an IDX label file (1-D); pass the images file (e.g. train-images-idx3-ubyte.gz)");
@@ -65,6 +65,7 @@ ImageDataset readIdx(const std::string& path, int64_t limit) {
       std::snprintf(s, sizeof s, "%08x", magic);
       return std::string(s);
     }() + ", expected 0x00000803)");
+  if (bytes.size() < 16) throw DataError(path + ": too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)");
   const int64_t n = bigEndian32(bytes, 4), rows = bigEndian32(bytes, 8), cols = bigEndian32(bytes, 12);
   if (rows <= 0 || cols <= 0 || rows > 4096 || cols > 4096)
     throw DataError(path + ": implausible image size " + std::to_string(rows) + "x" + std::to_string(cols));

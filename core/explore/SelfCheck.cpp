@@ -22,7 +22,7 @@ ModelConfig tinyCheckConfig(SplitType split, AttentionMode attention, bool varia
   c.flow.coupling = affine ? "affine" : "mixlogistic";
   c.flow.filters = 8, c.flow.blocks = 1, c.flow.components = 3, c.flow.heads = 2, c.flow.dropout = 0;
   c.flow.attention = attention;
-  StageConfig first{false, split, 2, {}}, squeeze{true}, channel{false, SplitType::Channel, 1, {}},
+  StageConfig first{false, split, 2, {}}, squeeze{true, SplitType::Stripe, 0, {}}, channel{false, SplitType::Channel, 1, {}},
       last{false, split, 1, {}};
   c.flow.stages = {first, squeeze, channel, last};
   c.dequantizer = DequantizerConfig{variational ? "variational" : "uniform", affine ? "affine" : "mixlogistic", 8, 1, 3, 2, 2, 4, 1,

@@ -53,7 +53,7 @@ std::vector<nlohmann::json> metricsOf(const std::string& runDir) {
 ModelConfig tinyTrainConfig() {
   auto c = tinyCheckConfig(SplitType::Stripe, AttentionMode::Self, true, false);
   c.channels = 1, c.height = 8, c.width = 8;
-  c.flow.stages = {StageConfig{false, SplitType::Checkerboard, 2, {}}, StageConfig{true},
+  c.flow.stages = {StageConfig{false, SplitType::Checkerboard, 2, {}}, StageConfig{true, SplitType::Stripe, 0, {}},
                    StageConfig{false, SplitType::Channel, 2, {}}};
   c.training.learningRate = 3e-3, c.training.warmupSteps = 5, c.training.batchSize = 8, c.training.initBatchSize = 8;
   return c;
