@@ -1,0 +1,34 @@
+// flowpp-studio: the Flow++ Studio desktop application (all of it lives in ui/).
+#include <ATen/Context.h>
+#include <torch/torch.h>
+
+#include <QApplication>
+#include <QCommandLineParser>
+
+#include <thread>
+
+#include "MainWindow.h"
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName("FlowppStudio");
+  QApplication::setApplicationName("Flow++ Studio");
+  QApplication::setApplicationVersion(FLOWPP_VERSION);
+  QCommandLineParser parser;
+  parser.setApplicationDescription("Explore Flow++ models: sampling, interpolation, likelihood maps, dequantization, training.");
+  parser.addHelpOption();
+  parser.addVersionOption();
+  QCommandLineOption model({"m", "model"}, "Model or checkpoint to open.", "path");
+  QCommandLineOption data({"d", "data"}, "Data set to open.", "path");
+  parser.addOption(model);
+  parser.addOption(data);
+  parser.process(app);
+
+  torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  at::globalContext().setFlushDenormal(true);
+  flowpp::ui::MainWindow window;
+  window.show();
+  window.openStartupModel(parser.value(model));
+  if (parser.isSet(data)) window.openDataset(parser.value(data));
+  return app.exec();
+}

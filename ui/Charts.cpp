@@ -1,0 +1,69 @@
+#include "Charts.h"
+
+#include <QtCharts/QAreaSeries>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QValueAxis>
+
+namespace flowpp::ui {
+
+QChart* histogramChart(const QString& title, const QVector<double>& counts, double lo, double hi, bool density,
+                       double referenceLevel, double marker, const QString& xTitle) {
+  auto* chart = new QChart;
+  chart->setTitle(title);
+  chart->legend()->setVisible(referenceLevel >= 0 || !qIsNaN(marker));
+  const int n = counts.size();
+  const double width = (hi - lo) / std::max(1, n);
+  double total = 0;
+  for (double c : counts) total += c;
+  auto* upper = new QLineSeries;
+  double top = 0;
+  for (int i = 0; i < n; ++i) {
+    const double v = density && total > 0 ? counts[i] / (total * width) : counts[i];
+    top = std::max(top, v);
+    upper->append(lo + i * width, v);
+    upper->append(lo + (i + 1) * width, v);
+  }
+  auto* area = new QAreaSeries(upper);
+  area->setName(density ? QObject::tr("density") : QObject::tr("count"));
+  chart->addSeries(area);
+  auto* x = new QValueAxis;
+  x->setRange(lo, hi);
+  x->setTitleText(xTitle);
+  auto* y = new QValueAxis;
+  y->setRange(0, std::max(top, referenceLevel) * 1.1 + 1e-12);
+  chart->addAxis(x, Qt::AlignBottom);
+  chart->addAxis(y, Qt::AlignLeft);
+  area->attachAxis(x);
+  area->attachAxis(y);
+  if (referenceLevel >= 0) {
+    auto* ref = new QLineSeries;
+    ref->setName(QObject::tr("uniform density"));
+    ref->append(lo, referenceLevel);
+    ref->append(hi, referenceLevel);
+    chart->addSeries(ref);
+    ref->attachAxis(x);
+    ref->attachAxis(y);
+  }
+  if (!qIsNaN(marker)) {
+    auto* m = new QLineSeries;
+    m->setName(QObject::tr("this image"));
+    m->append(marker, 0);
+    m->append(marker, y->max());
+    QPen pen(Qt::red);
+    pen.setWidth(2);
+    m->setPen(pen);
+    chart->addSeries(m);
+    m->attachAxis(x);
+    m->attachAxis(y);
+  }
+  return chart;
+}
+
+QChartView* makeChartView(QChart* chart) {
+  auto* view = new QChartView(chart);
+  view->setRenderHint(QPainter::Antialiasing);
+  view->setMinimumHeight(180);
+  return view;
+}
+
+}  // namespace flowpp::ui

@@ -1,0 +1,187 @@
+#include "MainWindow.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+
+#include "DequantPanel.h"
+#include "InterpolationPanel.h"
+#include "LikelihoodPanel.h"
+#include "SamplesPanel.h"
+#include "TrainingPanel.h"
+
+namespace flowpp::ui {
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new ModelSession(this)) {
+  setWindowTitle(tr("Flow++ Studio"));
+  setWindowIcon(QIcon(":/flowpp-studio.svg"));
+  tabs_ = new QTabWidget;
+  samples_ = new SamplesPanel(session_);
+  interpolation_ = new InterpolationPanel(session_, [this] { return samples_->selectedImage(); });
+  likelihood_ = new LikelihoodPanel(session_, [this] { return samples_->selectedImage(); });
+  dequant_ = new DequantPanel(session_);
+  training_ = new TrainingPanel;
+  tabs_->addTab(samples_, tr("&Samples"));
+  tabs_->addTab(interpolation_, tr("&Interpolation"));
+  tabs_->addTab(likelihood_, tr("&Likelihood"));
+  tabs_->addTab(dequant_, tr("&Dequantization"));
+  tabs_->addTab(training_, tr("&Training"));
+  setCentralWidget(tabs_);
+
+  modelLabel_ = new QLabel(tr("No model"));
+  deviceLabel_ = new QLabel;
+  busyLabel_ = new QLabel;
+  statusBar()->addWidget(modelLabel_, 1);
+  statusBar()->addPermanentWidget(busyLabel_);
+  statusBar()->addPermanentWidget(deviceLabel_);
+  buildMenus();
+
+  connect(session_, &ModelSession::modelOpened, this, [this](const ModelInfo& info) {
+    modelLabel_->setText(tr("%1 · %2 parameters · %3×%4×%5, %6-bit%7")
+                             .arg(info.name)
+                             .arg(QLocale().toString(info.parameters))
+                             .arg(info.channels)
+                             .arg(info.height)
+                             .arg(info.width)
+                             .arg(info.nBits)
+                             .arg(info.trainedNote.isEmpty() ? QString() : " · " + info.trainedNote));
+    modelLabel_->setToolTip(info.path + "\n\n" + info.description + "\n\n" + info.configJson);
+    deviceLabel_->setText(info.device);
+    QSettings().setValue("lastModel", info.path);
+    statusBar()->showMessage(tr("Opened %1").arg(info.path), 4000);
+  });
+  connect(session_, &ModelSession::datasetOpened, this, [this](const QString& path, const QVector<QImage>& images, const QString& format) {
+    interpolation_->setDataset(images);
+    likelihood_->setDataset(images);
+    dequant_->setDataset(images);
+    QSettings().setValue("lastDataset", path);
+    statusBar()->showMessage(tr("Data set %1: %2 images (%3)").arg(QFileInfo(path).fileName()).arg(images.size()).arg(format), 4000);
+  });
+  connect(session_, &ModelSession::error, this, &MainWindow::showError);
+  connect(session_, &ModelSession::busy, busyLabel_, &QLabel::setText);
+
+  QSettings settings;
+  restoreGeometry(settings.value("geometry").toByteArray());
+  restoreState(settings.value("windowState").toByteArray());
+  tabs_->setCurrentIndex(settings.value("tab", 0).toInt());
+  if (!settings.contains("geometry")) resize(1100, 720);
+}
+
+MainWindow::~MainWindow() = default;
+
+QString MainWindow::bundledModelPath() {
+  const QString exeDir = QCoreApplication::applicationDirPath();
+  for (const QString& dir : {exeDir + "/../share/flowpp-studio/models", QString(FLOWPP_MODELS_DIR), exeDir + "/../../models"}) {
+    const QString path = QDir(dir).filePath("fmnist-small.fpp");
+    if (QFileInfo::exists(path)) return QDir::cleanPath(path);
+  }
+  return {};
+}
+
+void MainWindow::openStartupModel(const QString& path) {
+  QSettings settings;
+  QString chosen = path;
+  if (chosen.isEmpty() && QFileInfo::exists(settings.value("lastModel").toString())) chosen = settings.value("lastModel").toString();
+  if (chosen.isEmpty()) chosen = bundledModelPath();
+  if (chosen.isEmpty()) {
+    modelLabel_->setText(tr("No model. Open one with File ▸ Open model (Ctrl+O), or train one: "
+                            "flowpp train --model models/fmnist-small.json --data <images> --out run --minutes 10"));
+    return;
+  }
+  openModel(chosen);
+  QString data = settings.value("lastDataset").toString();
+  const QString fashion = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+  if (!QFileInfo::exists(data) && QFileInfo::exists(fashion)) data = fashion;
+  if (QFileInfo::exists(data)) openDataset(data);
+}
+
+void MainWindow::openModel(const QString& path) { session_->openModel(path); }
+void MainWindow::openDataset(const QString& path) { session_->openDataset(path, 10000); }
+
+void MainWindow::chooseModel() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open model or checkpoint"), QFileInfo(QSettings().value("lastModel").toString()).path(),
+                                                    tr("Flow++ models (*.fpp);;All files (*)"));
+  if (!path.isEmpty()) openModel(path);
+}
+
+void MainWindow::chooseDataset() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open data set"), "/usr/share/datasets",
+                                                    tr("IDX or CIFAR-10 files (*.gz *-ubyte *.bin);;All files (*)"));
+  if (!path.isEmpty()) openDataset(path);
+}
+
+void MainWindow::chooseImage() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), {}, tr("Images (*.png *.jpg *.jpeg *.bmp *.pgm *.ppm *.tif *.webp)"));
+  if (path.isEmpty()) return;
+  QImage img(path);
+  if (img.isNull()) {
+    showError(tr("%1 is not a readable image; nothing changed.").arg(path));
+    return;
+  }
+  likelihood_->setImage(img, QFileInfo(path).fileName());
+  tabs_->setCurrentWidget(likelihood_);
+}
+
+void MainWindow::buildMenus() {
+  auto* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&Open model or checkpoint…"), QKeySequence::Open, this, &MainWindow::chooseModel);
+  file->addAction(tr("Open &image…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::chooseImage);
+  file->addAction(tr("Open &data set…"), QKeySequence(tr("Ctrl+D")), this, &MainWindow::chooseDataset);
+  file->addSeparator();
+  file->addAction(tr("&Export samples…"), QKeySequence(tr("Ctrl+E")), samples_, &SamplesPanel::saveGrid);
+  file->addAction(tr("Export &interpolation strip…"), interpolation_, &InterpolationPanel::exportStrip);
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+  auto* view = menuBar()->addMenu(tr("&View"));
+  const QStringList names = {tr("Samples"), tr("Interpolation"), tr("Likelihood"), tr("Dequantization"), tr("Training")};
+  for (int i = 0; i < names.size(); ++i)
+    view->addAction(names[i], QKeySequence(QString("Alt+%1").arg(i + 1)), this, [this, i] { tabs_->setCurrentIndex(i); });
+  auto* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Keyboard shortcuts"), QKeySequence(tr("F1")), this, &MainWindow::showShortcuts);
+  help->addAction(tr("&About Flow++ Studio"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::showError(const QString& message) {
+  lastError_ = message;
+  statusBar()->showMessage(tr("Error: %1").arg(message), 15000);
+  busyLabel_->clear();
+}
+
+void MainWindow::showAbout() {
+  QMessageBox::about(this, tr("About Flow++ Studio"),
+                     tr("<h3>Flow++ Studio %1</h3><p>Explore Flow++ (Ho, Chen, Srinivas, Duan, Abbeel, ICML 2019): "
+                        "live sampling, latent interpolation, per-pixel likelihood, the learned dequantization noise, "
+                        "and training with the paper's ablations.</p><p>LibTorch core; Qt %2.</p>")
+                         .arg(FLOWPP_VERSION)
+                         .arg(qVersion()));
+}
+
+void MainWindow::showShortcuts() {
+  QMessageBox::information(this, tr("Keyboard shortcuts"),
+                           tr("Ctrl+O  open a model or checkpoint\nCtrl+I  open an image (Likelihood tab)\n"
+                              "Ctrl+D  open a data set\nCtrl+E  export the samples grid\nCtrl+S  save (in the Samples tab)\n"
+                              "Ctrl+N  new seed\nAlt+1…5  switch tabs\nF1  this list\nCtrl+Q  quit"));
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  if (!training_->confirmClose()) {
+    e->ignore();
+    return;
+  }
+  QSettings settings;
+  settings.setValue("geometry", saveGeometry());
+  settings.setValue("windowState", saveState());
+  settings.setValue("tab", tabs_->currentIndex());
+  e->accept();
+}
+
+}  // namespace flowpp::ui

@@ -1,0 +1,64 @@
+#pragma once
+// The studio's main window: one tab per panel, menus, shortcuts, a status bar with the model, the
+// device and errors, and settings (last model, last data set, layout) kept in QSettings.
+#include <QMainWindow>
+
+#include "ModelSession.h"
+
+class QLabel;
+class QTabWidget;
+
+namespace flowpp::ui {
+
+class SamplesPanel;
+class InterpolationPanel;
+class LikelihoodPanel;
+class DequantPanel;
+class TrainingPanel;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+  ModelSession* session() const { return session_; }
+  QTabWidget* tabs() const { return tabs_; }
+  SamplesPanel* samplesPanel() const { return samples_; }
+  InterpolationPanel* interpolationPanel() const { return interpolation_; }
+  LikelihoodPanel* likelihoodPanel() const { return likelihood_; }
+  DequantPanel* dequantPanel() const { return dequant_; }
+  TrainingPanel* trainingPanel() const { return training_; }
+  QString lastError() const { return lastError_; }
+
+  // Opens `path`, else the last model, else the bundled one; says how to get one when none exists.
+  void openStartupModel(const QString& path = {});
+  static QString bundledModelPath();
+
+ public Q_SLOTS:
+  void openModel(const QString& path);
+  void openDataset(const QString& path);
+  void chooseModel();
+  void chooseDataset();
+  void chooseImage();
+  void showAbout();
+  void showShortcuts();
+
+ protected:
+  void closeEvent(QCloseEvent* e) override;
+
+ private:
+  void buildMenus();
+  void showError(const QString& message);
+
+  ModelSession* session_;
+  QTabWidget* tabs_;
+  SamplesPanel* samples_;
+  InterpolationPanel* interpolation_;
+  LikelihoodPanel* likelihood_;
+  DequantPanel* dequant_;
+  TrainingPanel* training_;
+  QLabel *modelLabel_, *deviceLabel_, *busyLabel_;
+  QString lastError_;
+};
+
+}  // namespace flowpp::ui
