@@ -3,6 +3,7 @@
 #include <QFile>
 #include <QTextStream>
 #include <QToolTip>
+#include <QtCharts/QLegendMarker>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QLogValueAxis>
 #include <QtCharts/QScatterSeries>
@@ -122,6 +123,8 @@ void CurveChart::redraw() {
       });
     }
     if (smoothing_ <= 0) smooth->setVisible(false);
+    for (QXYSeries* s : std::initializer_list<QXYSeries*>{raw, smooth})  // the legend names each run once
+      for (auto* marker : chart->legend()->markers(s)) marker->setVisible(false);
   }
   if (hi > lo) yAxis->setRange(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo));
   if (xhi > xlo) xAxis->setRange(logX_ ? std::max(xlo, 1e-3) : 0.0, xhi);

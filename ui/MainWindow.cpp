@@ -16,6 +16,7 @@
 #include "DequantPanel.h"
 #include "InterpolationPanel.h"
 #include "LikelihoodPanel.h"
+#include "Paths.h"
 #include "SamplesPanel.h"
 #include "TrainingPanel.h"
 
@@ -79,12 +80,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
 MainWindow::~MainWindow() = default;
 
 QString MainWindow::bundledModelPath() {
-  const QString exeDir = QCoreApplication::applicationDirPath();
-  for (const QString& dir : {exeDir + "/../share/flowpp-studio/models", QString(FLOWPP_MODELS_DIR), exeDir + "/../../models"}) {
-    const QString path = QDir(dir).filePath("fmnist-small.fpp");
-    if (QFileInfo::exists(path)) return QDir::cleanPath(path);
-  }
-  return {};
+  const QString path = QDir(modelsDirectory()).filePath("fmnist-small.fpp");
+  return QFileInfo::exists(path) ? QDir::cleanPath(path) : QString();
 }
 
 void MainWindow::openStartupModel(const QString& path) {
@@ -121,14 +118,18 @@ void MainWindow::chooseDataset() {
 
 void MainWindow::chooseImage() {
   const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), {}, tr("Images (*.png *.jpg *.jpeg *.bmp *.pgm *.ppm *.tif *.webp)"));
-  if (path.isEmpty()) return;
+  if (!path.isEmpty()) openImageFile(path);
+}
+
+bool MainWindow::openImageFile(const QString& path) {
   QImage img(path);
   if (img.isNull()) {
     showError(tr("%1 is not a readable image; nothing changed.").arg(path));
-    return;
+    return false;
   }
   likelihood_->setImage(img, QFileInfo(path).fileName());
   tabs_->setCurrentWidget(likelihood_);
+  return true;
 }
 
 void MainWindow::buildMenus() {

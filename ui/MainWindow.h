@@ -40,6 +40,7 @@ class MainWindow : public QMainWindow {
   void chooseModel();
   void chooseDataset();
   void chooseImage();
+  bool openImageFile(const QString& path);  // into the Likelihood tab; false (and an error) if unreadable
   void showAbout();
   void showShortcuts();
 

@@ -9,6 +9,7 @@
 
 #include "TensorImage.h"
 #include "data/Dataset.h"
+#include "explore/Evaluation.h"
 #include "explore/Interpolation.h"
 #include "explore/PixelLikelihood.h"
 #include "model/Checkpoint.h"
@@ -267,13 +268,10 @@ quint64 ModelSession::requestDequant(const DequantRequest& r) {
                 sumPerSample(standardNormalLogProb(lik.out)).to(torch::kDouble).cpu();
     out.meanNegLogQ = negLogQ.mean().item<double>();
     out.meanLogP = logp.mean().item<double>();
-    for (int k : {1, 4, 16, 64}) {
-      torch::manual_seed(3);
-      auto b = model->importanceWeighted(x, k);
-      out.ks.push_back(k);
-      out.iwBpd.push_back(model->bitsPerDim(b.iw).item<double>());
-      if (k == 1) out.elboBpd = model->bitsPerDim(b.elbo).item<double>();
-    }
+    out.ks = {1, 4, 16, 64};
+    const auto curve = importanceWeightedCurve(model, x, {1, 4, 16, 64}, 3);
+    out.iwBpd = QVector<double>(curve.begin(), curve.end());
+    out.elboBpd = curve.front();
     Q_EMIT dequantReady(out);
   });
   return id;

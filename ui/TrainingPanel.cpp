@@ -18,6 +18,7 @@
 #include <QVBoxLayout>
 
 #include "CurveChart.h"
+#include "Paths.h"
 #include "PixelView.h"
 #include "model/Checkpoint.h"
 #include "train/Ablations.h"
@@ -25,14 +26,13 @@
 namespace flowpp::ui {
 
 namespace {
-QString modelsDir() { return QString(FLOWPP_MODELS_DIR); }
 const char* kFashionTrain = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
 const char* kFashionTest = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
 }  // namespace
 
 TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   config_ = new QComboBox;
-  for (const auto& f : QDir(modelsDir()).entryInfoList({"fmnist-*.json", "*.json"}, QDir::Files, QDir::Name))
+  for (const auto& f : QDir(modelsDirectory()).entryInfoList({"fmnist-*.json", "*.json"}, QDir::Files, QDir::Name))
     if (config_->findData(f.absoluteFilePath()) < 0) config_->addItem(f.completeBaseName(), f.absoluteFilePath());
   config_->setCurrentIndex(std::max(0, config_->findText("fmnist-small")));
   config_->setToolTip(tr("Model config from models/; the fields below override it"));
@@ -408,7 +408,7 @@ void TrainingPanel::chooseRunToLoad() {
 }
 
 void TrainingPanel::loadBundledAblations() {
-  for (const auto& d : QDir(modelsDir() + "/ablations").entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) loadRun(d.absoluteFilePath());
+  for (const auto& d : QDir(modelsDirectory() + "/ablations").entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) loadRun(d.absoluteFilePath());
 }
 
 bool TrainingPanel::confirmClose() {

@@ -1,5 +1,8 @@
 #include "explore/Evaluation.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "data/Dataset.h"
 
 namespace flowpp {
@@ -34,6 +37,23 @@ EvalResult evaluate(FlowPlusPlus& model, const torch::Tensor& images8, const Eva
   result.meanElbo = result.bpdElbo.mean().item<double>();
   result.meanIw = result.bpdIw.mean().item<double>();
   return result;
+}
+
+std::vector<double> importanceWeightedCurve(FlowPlusPlus& model, const torch::Tensor& x, const std::vector<int>& ks,
+                                            uint64_t seed) {
+  TORCH_CHECK(!ks.empty() && x.dim() == 4 && x.size(0) == 1, "importanceWeightedCurve: one image and some K");
+  torch::NoGradGuard noGrad;
+  torch::manual_seed(seed);
+  const int kMax = *std::max_element(ks.begin(), ks.end());
+  auto r = model->logLikelihood(x.expand({kMax, -1, -1, -1})).logp.to(torch::kDouble).cpu();  // [kMax]
+  std::vector<double> out;
+  for (int k : ks) {
+    TORCH_CHECK(k >= 1 && kMax % k == 0, "each K must divide the largest K");
+    auto groups = r.view({kMax / k, k});
+    auto iw = (torch::logsumexp(groups, 1) - std::log(static_cast<double>(k))).mean();
+    out.push_back(model->bitsPerDim(iw).item<double>());
+  }
+  return out;
 }
 
 }  // namespace flowpp

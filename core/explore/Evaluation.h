@@ -28,4 +28,11 @@ struct EvalResult {
 EvalResult evaluate(FlowPlusPlus& model, const torch::Tensor& images8, const EvalOptions& options,
                     const std::function<bool(int64_t, int64_t)>& progress = {});
 
+// Importance-weighted bits/dim of one image for each K in `ks` (each a divisor of the largest), from
+// one set of max(ks) draws: the draws are cut into disjoint groups of K and the groups' bounds are
+// averaged. As each group of a larger K is a union of groups of a smaller K, and log-mean-exp of a
+// union is at least the mean of its parts' log-mean-exps, the curve never rises with K.
+std::vector<double> importanceWeightedCurve(FlowPlusPlus& model, const torch::Tensor& x, const std::vector<int>& ks,
+                                            uint64_t seed = 0);
+
 }  // namespace flowpp

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "Helpers.h"
+#include "explore/Evaluation.h"
 #include "model/FlowPlusPlus.h"
 
 using namespace flowpp;
@@ -92,6 +93,8 @@ class TestModel : public QObject {
       QVERIFY2((b.iw >= b.elbo - 1e-9).all().item<bool>(), "importance-weighted bound below the ELBO");
       if (k == 1) QVERIFY(maxAbsDiff(b.iw, b.elbo) < 1e-9);
     }
+    auto curve = importanceWeightedCurve(model, x.narrow(0, 0, 1), {1, 4, 16, 64});
+    for (size_t i = 1; i < curve.size(); ++i) QVERIFY2(curve[i] <= curve[i - 1] + 1e-12, "IW curve rose with K");
   }
 
   void samplesAreDeterministicPerSeedAndValid() {
