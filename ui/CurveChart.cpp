@@ -1,6 +1,7 @@
 #include "CurveChart.h"
 
 #include <QFile>
+#include <QKeyEvent>
 #include <QTextStream>
 #include <QToolTip>
 #include <QtCharts/QLegendMarker>
@@ -19,7 +20,8 @@ const QList<QColor> kColours = {QColor(31, 119, 180), QColor(214, 39, 40), QColo
 CurveChart::CurveChart(QWidget* parent) : QChartView(new QChart, parent) {
   setRenderHint(QPainter::Antialiasing);
   setRubberBand(QChartView::RectangleRubberBand);  // drag to zoom; right click zooms out
-  setToolTip(tr("Drag to zoom, right-click to zoom out. Light: train, dark: test. Thin dots are the raw points; "
+  setFocusPolicy(Qt::StrongFocus);
+  setToolTip(tr("Drag to zoom, right-click to zoom out, arrow keys pan, +/− zoom, 0 resets. Light: train, dark: test. Thin dots are the raw points; "
                 "the line over the train points is an exponential moving average (smoothing), shown as such."));
   throttle_.setSingleShot(true);
   throttle_.setInterval(40);
@@ -131,6 +133,20 @@ void CurveChart::redraw() {
   auto* old = this->chart();
   setChart(chart);
   delete old;
+}
+
+void CurveChart::keyPressEvent(QKeyEvent* e) {
+  const double step = 20;
+  switch (e->key()) {
+    case Qt::Key_Left: chart()->scroll(-step, 0); break;
+    case Qt::Key_Right: chart()->scroll(step, 0); break;
+    case Qt::Key_Up: chart()->scroll(0, step); break;
+    case Qt::Key_Down: chart()->scroll(0, -step); break;
+    case Qt::Key_Plus: case Qt::Key_Equal: chart()->zoomIn(); break;
+    case Qt::Key_Minus: chart()->zoomOut(); break;
+    case Qt::Key_0: chart()->zoomReset(); break;
+    default: QChartView::keyPressEvent(e);
+  }
 }
 
 bool CurveChart::exportCsv(const QString& path) const {

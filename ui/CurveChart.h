@@ -22,6 +22,9 @@ class CurveChart : public QChartView {
   int pointCount() const;  // raw points drawn, for tests
   bool exportCsv(const QString& path) const;
 
+ protected:
+  void keyPressEvent(QKeyEvent* e) override;  // arrows pan, +/- zoom, 0 resets
+
  public Q_SLOTS:
   void scheduleRedraw();
   void redraw();

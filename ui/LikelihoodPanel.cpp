@@ -2,7 +2,13 @@
 
 #include <QCheckBox>
 #include <QDoubleSpinBox>
+#include <QCryptographicHash>
+#include <QDataStream>
+#include <QDateTime>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QStandardPaths>
 #include <QFileDialog>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -321,7 +327,37 @@ void LikelihoodPanel::showReference(const QVector<double>& bpd, bool cancelled) 
   }
   reference_ = bpd;
   referenceModel_ = session_->modelInfo().path;
+  QFile cache(referenceCachePath());
+  if (!cache.fileName().isEmpty() && QDir().mkpath(QFileInfo(cache).path()) && cache.open(QIODevice::WriteOnly)) {
+    QDataStream out(&cache);
+    out << reference_;
+  }
   updateHistogram();
+}
+
+QString LikelihoodPanel::referenceCachePath() const {
+  // One cache file per model file and data set (keyed by path, size and modification time).
+  const QFileInfo model(session_->modelInfo().path);
+  if (!model.exists() || datasetPath_.isEmpty()) return {};
+  const QByteArray key = (model.absoluteFilePath() + QString::number(model.size()) +
+                          model.lastModified().toString(Qt::ISODate) + datasetPath_).toUtf8();
+  return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/reference-" +
+         QCryptographicHash::hash(key, QCryptographicHash::Sha1).toHex() + ".bin";
+}
+
+void LikelihoodPanel::setDatasetPath(const QString& path) {
+  datasetPath_ = path;
+  QFile cache(referenceCachePath());
+  if (cache.fileName().isEmpty() || !cache.open(QIODevice::ReadOnly)) return;
+  QDataStream in(&cache);
+  QVector<double> values;
+  in >> values;
+  if (in.status() == QDataStream::Ok && !values.isEmpty()) {
+    reference_ = values;
+    referenceModel_ = session_->modelInfo().path;
+    percentile_->setText(tr("Test-set histogram loaded from the cache (%1 images)").arg(values.size()));
+    updateHistogram();
+  }
 }
 
 void LikelihoodPanel::updateHistogram() {

@@ -27,6 +27,7 @@ class LikelihoodPanel : public QWidget {
   LikelihoodPanel(ModelSession* session, std::function<QImage()> currentSample, QWidget* parent = nullptr);
   void setDataset(const QVector<QImage>& images);
   void setImage(const QImage& image, const QString& origin);
+  void setDatasetPath(const QString& path);  // loads a cached test-set histogram when there is one
   const LikelihoodResult& lastResult() const { return last_; }
   QPair<double, double> scale() const { return {lo_, hi_}; }
   static QString digitsPath();  // Debian opencv-doc's MNIST digits sheet, or ""
@@ -46,6 +47,7 @@ class LikelihoodPanel : public QWidget {
   void showReference(const QVector<double>& bpd, bool cancelled);
   void updateBreakdown();
   void updateHistogram();
+  QString referenceCachePath() const;
 
   ModelSession* session_;
   std::function<QImage()> currentSample_;
@@ -66,7 +68,7 @@ class LikelihoodPanel : public QWidget {
   bool hasPinned_ = false;
   double lo_ = 0, hi_ = 1;
   QVector<double> reference_;
-  QString referenceModel_;
+  QString referenceModel_, datasetPath_;
 };
 
 }  // namespace flowpp::ui

@@ -17,6 +17,7 @@
 #include "InterpolationPanel.h"
 #include "LikelihoodPanel.h"
 #include "Paths.h"
+#include "PixelView.h"
 #include "SamplesPanel.h"
 #include "TrainingPanel.h"
 
@@ -63,6 +64,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
   connect(session_, &ModelSession::datasetOpened, this, [this](const QString& path, const QVector<QImage>& images, const QString& format) {
     interpolation_->setDataset(images);
     likelihood_->setDataset(images);
+    likelihood_->setDatasetPath(path);
     dequant_->setDataset(images);
     QSettings().setValue("lastDataset", path);
     statusBar()->showMessage(tr("Data set %1: %2 images (%3)").arg(QFileInfo(path).fileName()).arg(images.size()).arg(format), 4000);
@@ -146,6 +148,22 @@ void MainWindow::buildMenus() {
   const QStringList names = {tr("Samples"), tr("Interpolation"), tr("Likelihood"), tr("Dequantization"), tr("Training")};
   for (int i = 0; i < names.size(); ++i)
     view->addAction(names[i], QKeySequence(QString("Alt+%1").arg(i + 1)), this, [this, i] { tabs_->setCurrentIndex(i); });
+  view->addSeparator();
+  auto* original = view->addAction(tr("&Original pixel size"));
+  original->setCheckable(true);
+  original->setShortcut(QKeySequence(tr("Ctrl+1")));
+  original->setToolTip(tr("Show images at 1:1 pixels instead of magnified"));
+  connect(original, &QAction::toggled, this, [this](bool on) {
+    for (auto* v : findChildren<PixelView*>()) v->setOriginalSize(on);
+  });
+  view->addAction(tr("Model &config…"), this, [this] {
+    const auto& m = session_->modelInfo();
+    QMessageBox box(this);
+    box.setWindowTitle(tr("Model"));
+    box.setText(tr("<b>%1</b><br>%2<br>%3 parameters · %4").arg(m.name, m.description, QLocale().toString(m.parameters), m.path));
+    box.setDetailedText(m.configJson);
+    box.exec();
+  });
   auto* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&Keyboard shortcuts"), QKeySequence(tr("F1")), this, &MainWindow::showShortcuts);
   help->addAction(tr("&About Flow++ Studio"), this, &MainWindow::showAbout);
@@ -170,7 +188,7 @@ void MainWindow::showShortcuts() {
   QMessageBox::information(this, tr("Keyboard shortcuts"),
                            tr("Ctrl+O  open a model or checkpoint\nCtrl+I  open an image (Likelihood tab)\n"
                               "Ctrl+D  open a data set\nCtrl+E  export the samples grid\nCtrl+S  save (in the Samples tab)\n"
-                              "Ctrl+N  new seed\nAlt+1…5  switch tabs\nF1  this list\nCtrl+Q  quit"));
+                              "Ctrl+N  new seed\nCtrl+1  original pixel size\nAlt+1…5  switch tabs\nF1  this list\nCtrl+Q  quit"));
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {

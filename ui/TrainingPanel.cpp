@@ -263,7 +263,7 @@ void TrainingPanel::launch(const QVector<TrainingJob>& jobs) {
           QMessageBox::question(this, tr("Training paused"),
                                 tr("%1\n\nResume from the last good checkpoint?").arg(why)) == QMessageBox::Yes)
         resume();
-    } else if (status_->text().startsWith(tr("Step"))) {
+    } else if (!status_->text().endsWith(tr(" — stopped"))) {
       status_->setText(status_->text() + tr(" — stopped"));
     }
     Q_EMIT runFinished();
@@ -271,6 +271,7 @@ void TrainingPanel::launch(const QVector<TrainingJob>& jobs) {
   start_->setEnabled(false), ablations_->setEnabled(false), resume_->setEnabled(false);
   pause_->setEnabled(true), stop_->setEnabled(true);
   status_->setText(tr("Loading data…"));
+  sessionClock_.start();
   worker_->start();
   poll_.start();
 }
@@ -341,13 +342,21 @@ void TrainingPanel::poll() {
   const auto& [name, lastLine] = lines.back();
   if (auto* run = runNamed(name); run && !run->points.isEmpty()) {
     const auto& p = run->points.back();
-    const double minutes = p.wall / 60.0;
-    status_->setText(tr("Step %1 of %2 · train %3 · test %4 bits/dim · %5 min")
-                         .arg(p.step)
+    // ETA from the budget: minutes of this session, or the remaining steps at the current rate.
+    double etaSeconds = 0;
+    const auto& job = lastJobs_.isEmpty() ? TrainingJob{} : lastJobs_.front();
+    if (job.options.steps > 0 && p.imagesPerSec > 0)
+      etaSeconds = (job.options.steps - p.step) * job.config.training.batchSize / p.imagesPerSec;
+    else if (job.options.minutes > 0)
+      etaSeconds = std::max(0.0, job.options.minutes * 60 - sessionClock_.elapsed() / 1000.0);
+    status_->setText(tr("%1 · step %2 · train %3 · test %4 bits/dim · lr %5 · %6 images/s · ETA %7 min")
                          .arg(name)
+                         .arg(p.step)
                          .arg(p.train, 0, 'f', 3)
                          .arg(qIsNaN(run->finalTest()) ? tr("–") : QString::number(run->finalTest(), 'f', 3))
-                         .arg(minutes, 0, 'f', 1));
+                         .arg(p.lr, 0, 'g', 3)
+                         .arg(p.imagesPerSec, 0, 'f', 0)
+                         .arg(etaSeconds / 60.0, 0, 'f', 1));
   }
   chart_->scheduleRedraw();
   updateTable();

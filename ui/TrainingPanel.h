@@ -2,6 +2,7 @@
 // Training panel: start, pause, resume and stop runs of the project's trainer; live curves, a live
 // grid of EMA samples with a slider over the saved grids; the paper's four-way ablation with a
 // Table-2-style comparison; runs loaded from folders (e.g. trained elsewhere with `flowpp train`).
+#include <QElapsedTimer>
 #include <QTimer>
 #include <QWidget>
 
@@ -82,6 +83,7 @@ class TrainingPanel : public QWidget {
   QTableWidget* table_;
   PixelView* samples_;
   int steps_ = 0;
+  QElapsedTimer sessionClock_;
 };
 
 }  // namespace flowpp::ui

@@ -39,6 +39,8 @@ bool TrainingRun::addLine(const QByteArray& line) {
   p.wall = o["wall_seconds"].toDouble();
   p.train = o["train_bpd"].toDouble();
   if (o.contains("test_bpd")) p.test = o["test_bpd"].toDouble();
+  p.lr = o["lr"].toDouble();
+  p.imagesPerSec = o["images_per_sec"].toDouble();
   points.push_back(p);
   return true;
 }

@@ -9,6 +9,7 @@ namespace flowpp::ui {
 struct MetricPoint {
   double step = 0, epoch = 0, wall = 0;
   double train = qQNaN(), test = qQNaN();
+  double lr = 0, imagesPerSec = 0;
 };
 
 struct TrainingRun {
