@@ -1,6 +1,7 @@
 #include "InterpolationPanel.h"
 
 #include <QComboBox>
+#include <QDialog>
 #include <QDir>
 #include <QFileDialog>
 #include <QGridLayout>
@@ -84,12 +85,45 @@ QWidget* InterpolationPanel::endpointBox(int which) {
   file->setToolTip(tr("Any image OpenCV/Qt can read; converted to the model's size and channels"));
   auto* sample = new QPushButton(tr("Sample"));
   sample->setToolTip(tr("Use the sample selected in the Samples tab"));
+  auto* browse = new QPushButton(tr("Browse…"));
+  browse->setToolTip(tr("Pick from thumbnails of the open data set"));
   auto* l = new QGridLayout(box);
   l->addWidget(endViews_[which], 0, 0, 1, 3);
   l->addWidget(index, 1, 0);
   l->addWidget(file, 1, 1);
   l->addWidget(sample, 1, 2);
-  l->addWidget(endLabels_[which], 2, 0, 1, 3);
+  l->addWidget(browse, 2, 0, 1, 3);
+  l->addWidget(endLabels_[which], 3, 0, 1, 3);
+  connect(browse, &QPushButton::clicked, this, [this, index] {
+    if (dataset_.isEmpty()) return;
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Choose an image"));
+    auto* grid = new ImageGrid;
+    auto* page = new QSpinBox;
+    const int perPage = 100, pages = (dataset_.size() + perPage - 1) / perPage;
+    page->setRange(1, pages);
+    page->setPrefix(tr("page "));
+    page->setSuffix(tr(" of %1").arg(pages));
+    auto show = [this, grid, perPage](int p) {
+      const int start = (p - 1) * perPage;
+      QStringList tips;
+      for (int i = start; i < std::min<int>(start + perPage, dataset_.size()); ++i) tips << tr("#%1").arg(i);
+      grid->setImages(dataset_.mid(start, perPage), tips, 10);
+    };
+    show(index->value() / perPage + 1);
+    page->setValue(index->value() / perPage + 1);
+    connect(page, &QSpinBox::valueChanged, grid, show);
+    connect(grid, &ImageGrid::imageActivated, &dialog, [&, page](int i) {
+      index->setValue((page->value() - 1) * perPage + i);
+      dialog.accept();
+    });
+    auto* layout = new QVBoxLayout(&dialog);
+    layout->addWidget(new QLabel(tr("Double-click an image")));
+    layout->addWidget(grid, 1);
+    layout->addWidget(page);
+    dialog.resize(640, 700);
+    dialog.exec();
+  });
   connect(index, &QSpinBox::valueChanged, this, [this, which](int i) {
     if (i < dataset_.size()) setEndpoint(which, dataset_[i], tr("data set #%1").arg(i));
   });

@@ -18,6 +18,8 @@
 #include "LikelihoodPanel.h"
 #include "Paths.h"
 #include "PixelView.h"
+#include "TensorImage.h"
+#include "data/ImageIo.h"
 #include "SamplesPanel.h"
 #include "TrainingPanel.h"
 
@@ -119,17 +121,28 @@ void MainWindow::chooseDataset() {
 }
 
 void MainWindow::chooseImage() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), {}, tr("Images (*.png *.jpg *.jpeg *.bmp *.pgm *.ppm *.tif *.webp)"));
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), {}, tr("Images (*.png *.jpg *.jpeg *.bmp *.pgm *.ppm *.pbm *.tif *.tiff *.webp *.jp2 *.exr *.hdr);;All files (*)"));
   if (!path.isEmpty()) openImageFile(path);
 }
 
 bool MainWindow::openImageFile(const QString& path) {
-  QImage img(path);
-  if (img.isNull()) {
-    showError(tr("%1 is not a readable image; nothing changed.").arg(path));
+  // Read with OpenCV (any format it decodes), converted to the model's size and channels with a note.
+  QImage img;
+  QString note;
+  try {
+    std::optional<flowpp::ImageShape> shape;
+    if (session_->hasModel()) {
+      const auto& m = session_->modelInfo();
+      shape = flowpp::ImageShape{m.channels, m.height, m.width};
+    }
+    auto loaded = flowpp::readImage(path.toStdString(), shape);
+    img = toQImage(loaded.image);
+    note = QString::fromStdString(loaded.conversion);
+  } catch (const std::exception& e) {
+    showError(tr("%1 is not a readable image (%2); nothing changed.").arg(path, e.what()));
     return false;
   }
-  likelihood_->setImage(img, QFileInfo(path).fileName());
+  likelihood_->setImage(img, QFileInfo(path).fileName() + (note.isEmpty() ? QString() : " — " + note));
   tabs_->setCurrentWidget(likelihood_);
   return true;
 }
