@@ -77,6 +77,25 @@ void ModelSession::post(F&& work) {
       Qt::QueuedConnection);
 }
 
+template <typename Request, typename Work>
+quint64 ModelSession::latestWins(std::optional<Request>& slot, const Request& request, Work work) {
+  quint64 id;
+  {
+    QMutexLocker lock(&mutex_);
+    slot = request;  // replaces a request of this kind that has not started yet
+    id = ++nextId_;
+  }
+  post([this, &slot, id, work] {
+    std::optional<Request> r;
+    {
+      QMutexLocker lock(&mutex_);
+      r.swap(slot);
+    }
+    if (r && d_->model) work(*r, id);  // empty: superseded, its newer request was served
+  });
+  return id;
+}
+
 void ModelSession::openModel(const QString& path) {
   post([this, path] {
     Q_EMIT busy(tr("Opening %1…").arg(QFileInfo(path).fileName()));
@@ -124,55 +143,30 @@ void ModelSession::openDataset(const QString& path, int limit) {
   });
 }
 
-quint64 ModelSession::requestSamples(const SampleRequest& r) {
-  quint64 id;
-  {
-    QMutexLocker lock(&mutex_);
-    pendingSample_ = r;
-    id = ++nextId_;
-  }
-  post([this, id] {
-    std::optional<SampleRequest> r;
-    {
-      QMutexLocker lock(&mutex_);
-      r.swap(pendingSample_);
-    }
-    if (!r || !d_->model) return;  // superseded by a newer request, already served
+quint64 ModelSession::requestSamples(const SampleRequest& request) {
+  return latestWins(pendingSample_, request, [this](const SampleRequest& r, quint64 id) {
     Q_EMIT busy(tr("Sampling…"));
     QElapsedTimer timer;
     timer.start();
-    auto s = d_->model->sample(r->count, r->temperature, r->seed);
+    auto s = d_->model->sample(r.count, r.temperature, r.seed);
     SampleResult out;
     out.id = id;
-    out.request = *r;
+    out.request = r;
     out.seconds = timer.nsecsElapsed() / 1e9;
     out.meanIterations = s.meanIterations;
     for (int64_t i = 0; i < s.x.size(0); ++i) out.images.push_back(d_->toImage(s.x[i]));
     out.bitsPerDim = d_->bpdOf(s.x);
     Q_EMIT samplesReady(out);
   });
-  return id;
 }
 
-quint64 ModelSession::requestInterpolation(const InterpolationRequest& r) {
-  quint64 id;
-  {
-    QMutexLocker lock(&mutex_);
-    pendingInterp_ = r;
-    id = ++nextId_;
-  }
-  post([this, id] {
-    std::optional<InterpolationRequest> r;
-    {
-      QMutexLocker lock(&mutex_);
-      r.swap(pendingInterp_);
-    }
-    if (!r || !d_->model) return;
+quint64 ModelSession::requestInterpolation(const InterpolationRequest& request) {
+  return latestWins(pendingInterp_, request, [this](const InterpolationRequest& r, quint64 id) {
     Q_EMIT busy(tr("Interpolating…"));
     QElapsedTimer timer;
     timer.start();
-    auto xa = d_->toInput(r->a), xb = d_->toInput(r->b);
-    auto path = interpolateLatents(d_->model->encode(xa), d_->model->encode(xb), r->steps, r->spherical);
+    auto xa = d_->toInput(r.a), xb = d_->toInput(r.b);
+    auto path = interpolateLatents(d_->model->encode(xa), d_->model->encode(xb), r.steps, r.spherical);
     auto decoded = d_->model->decode(path).x.cpu();
     InterpolationResult out;
     out.id = id;
@@ -183,28 +177,15 @@ quint64 ModelSession::requestInterpolation(const InterpolationRequest& r) {
     out.seconds = timer.nsecsElapsed() / 1e9;
     Q_EMIT interpolationReady(out);
   });
-  return id;
 }
 
-quint64 ModelSession::requestLikelihood(const LikelihoodRequest& r) {
-  quint64 id;
-  {
-    QMutexLocker lock(&mutex_);
-    pendingLikelihood_ = r;
-    id = ++nextId_;
-  }
-  post([this, id] {
-    std::optional<LikelihoodRequest> r;
-    {
-      QMutexLocker lock(&mutex_);
-      r.swap(pendingLikelihood_);
-    }
-    if (!r || !d_->model) return;
+quint64 ModelSession::requestLikelihood(const LikelihoodRequest& request) {
+  return latestWins(pendingLikelihood_, request, [this](const LikelihoodRequest& r, quint64 id) {
     Q_EMIT busy(tr("Computing the likelihood map…"));
-    auto x = d_->toInput(r->image);
-    auto pl = pixelLikelihood(d_->model, x[0], r->mapSamples, 0);
+    auto x = d_->toInput(r.image);
+    auto pl = pixelLikelihood(d_->model, x[0], r.mapSamples, 0);
     torch::manual_seed(1);
-    auto bounds = d_->model->importanceWeighted(x, r->importanceSamples);
+    auto bounds = d_->model->importanceWeighted(x, r.importanceSamples);
     LikelihoodResult out;
     out.id = id;
     out.image = d_->toImage(x[0]);
@@ -217,37 +198,24 @@ quint64 ModelSession::requestLikelihood(const LikelihoodRequest& r) {
     out.bpdMap = pl.bitsPerDim;
     out.bpdElbo = d_->model->bitsPerDim(bounds.elbo).item<double>();
     out.bpdIw = d_->model->bitsPerDim(bounds.iw).item<double>();
-    out.importanceSamples = r->importanceSamples;
+    out.importanceSamples = r.importanceSamples;
     Q_EMIT likelihoodReady(out);
   });
-  return id;
 }
 
-quint64 ModelSession::requestDequant(const DequantRequest& r) {
-  quint64 id;
-  {
-    QMutexLocker lock(&mutex_);
-    pendingDequant_ = r;
-    id = ++nextId_;
-  }
-  post([this, id] {
-    std::optional<DequantRequest> r;
-    {
-      QMutexLocker lock(&mutex_);
-      r.swap(pendingDequant_);
-    }
-    if (!r || !d_->model) return;
+quint64 ModelSession::requestDequant(const DequantRequest& request) {
+  return latestWins(pendingDequant_, request, [this](const DequantRequest& r, quint64 id) {
     Q_EMIT busy(tr("Drawing dequantization noise…"));
     auto& model = d_->model;
-    auto x = d_->toInput(r->image);
+    auto x = d_->toInput(r.image);
     torch::manual_seed(2);
-    auto batch = x.expand({r->draws, -1, -1, -1}).contiguous();
+    auto batch = x.expand({r.draws, -1, -1, -1}).contiguous();
     auto dq = model->dequantize(batch.to(model->device()));
     auto u = dq.u.to(torch::kDouble).cpu();
     DequantResult out;
     out.id = id;
     out.variational = model->variationalDequantization();
-    for (int i = 0; i < std::min<int>(r->shownSamples, r->draws); ++i)
+    for (int i = 0; i < std::min<int>(r.shownSamples, r.draws); ++i)
       out.samples.push_back(toQImage((u[i] * 255.0).floor().clamp(0, 255).to(torch::kUInt8)));
     auto mean = u.mean(torch::IntArrayRef{0, 1}).contiguous();
     auto sd = u.std(0, false).mean(0).contiguous();
@@ -274,7 +242,6 @@ quint64 ModelSession::requestDequant(const DequantRequest& r) {
     out.elboBpd = curve.front();
     Q_EMIT dequantReady(out);
   });
-  return id;
 }
 
 void ModelSession::requestReferenceHistogram(int count) {

@@ -122,6 +122,9 @@ class ModelSession : public QObject {
   struct Private;
   template <typename F>
   void post(F&& work);
+  // Stores `request` as the newest of its kind and queues `work(request, id)` on the worker.
+  template <typename Request, typename Work>
+  quint64 latestWins(std::optional<Request>& slot, const Request& request, Work work);
 
   QThread thread_;
   QObject* worker_;
