@@ -28,7 +28,7 @@ void writeHeatmapPng(const std::string& path, const torch::Tensor& image8, const
   cv::Mat src(h, w, CV_8UC1, img.data_ptr<uint8_t>()), srcBig, srcColour;
   cv::resize(src, srcBig, cv::Size(w * scale, h * scale), 0, 0, cv::INTER_NEAREST);
   cv::cvtColor(srcBig, srcColour, cv::COLOR_GRAY2BGR);
-  const int barW = 24, margin = 8, textW = 90;
+  const int barW = 24, margin = 8, textW = 110;
   cv::Mat canvas(h * scale + 2 * margin + 20, 2 * w * scale + 3 * margin + barW + textW, CV_8UC3, cv::Scalar(255, 255, 255));
   srcColour.copyTo(canvas(cv::Rect(margin, margin, w * scale, h * scale)));
   big.copyTo(canvas(cv::Rect(2 * margin + w * scale, margin, w * scale, h * scale)));
@@ -46,7 +46,7 @@ void writeHeatmapPng(const std::string& path, const torch::Tensor& image8, const
   };
   label(hi, margin + 10);
   label(lo, margin + h * scale);
-  cv::putText(canvas, "bits per pixel", {bx - 10, margin + h * scale + 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4,
+  cv::putText(canvas, "bits per pixel", {bx - 30, margin + h * scale + 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4,
               cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
   std::vector<uchar> buf;
   cv::imencode(".png", canvas, buf);
