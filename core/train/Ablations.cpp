@@ -40,22 +40,20 @@ std::vector<AblationVariant> ablationVariants(const ModelConfig& full, double to
   std::vector<AblationVariant> out;
   out.push_back({"full", full, target});
 
+  auto setFlowFilters = [&](ModelConfig& c, int f) {
+    c.flow.filters = f;
+    c.flow.heads = headsFor(f, full.flow.heads);
+  };
   auto uniform = full;
   uniform.name = full.name + "-uniform-dequant";
   uniform.dequantizer.type = "uniform";
-  uniform = widen(uniform, full.flow.filters, target, [&](ModelConfig& c, int f) {
-    c.flow.filters = f;
-    c.flow.heads = headsFor(f, full.flow.heads);
-  });
+  uniform = widen(uniform, full.flow.filters, target, setFlowFilters);
   out.push_back({"uniform-dequant", uniform, parameterCount(uniform)});
 
   auto affine = full;
   affine.name = full.name + "-affine";
   affine.flow.coupling = affine.dequantizer.coupling = "affine";
-  affine = widen(affine, full.flow.filters, target, [&](ModelConfig& c, int f) {
-    c.flow.filters = f;
-    c.flow.heads = headsFor(f, full.flow.heads);
-  });
+  affine = widen(affine, full.flow.filters, target, setFlowFilters);
   if (!within(affine) && affine.dequantizer.variational())  // then the dequantizer's width
     affine = widen(affine, affine.dequantizer.filters, target, [&](ModelConfig& c, int f) {
       c.dequantizer.filters = f;
