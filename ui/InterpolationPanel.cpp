@@ -178,7 +178,7 @@ void InterpolationPanel::setEndpoint(int which, const QImage& image, const QStri
 void InterpolationPanel::run() {
   if (!session_->hasModel() || ends_[0].isNull() || ends_[1].isNull()) return;
   InterpolationRequest r{ends_[0], ends_[1], steps_->value(), mode_->currentIndex() == 1};
-  latest_ = session_->requestInterpolation(r);
+  session_->requestInterpolation(r);
 }
 
 void InterpolationPanel::showResult(const InterpolationResult& r) {

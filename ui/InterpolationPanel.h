@@ -50,7 +50,6 @@ class InterpolationPanel : public QWidget {
   PixelView* frame_;
   QSlider* scrub_;
   QLabel *frameInfo_, *info_;
-  quint64 latest_ = 0;
   InterpolationResult last_;
 };
 

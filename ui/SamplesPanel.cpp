@@ -92,7 +92,7 @@ void SamplesPanel::resample() {
   r.count = gridSize_->value() * gridSize_->value();
   r.temperature = temperature();
   r.seed = static_cast<quint64>(seed_->value());
-  latest_ = session_->requestSamples(r);
+  session_->requestSamples(r);
 }
 
 void SamplesPanel::newSeed() { seed_->setValue(QRandomGenerator::global()->bounded(1000000)); }

@@ -41,7 +41,6 @@ class SamplesPanel : public QWidget {
   QSlider* temperature_;
   QLabel *temperatureLabel_, *info_, *zoomInfo_;
   QSpinBox *seed_, *gridSize_;
-  quint64 latest_ = 0;
   SampleResult last_;
 };
 
