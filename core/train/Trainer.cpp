@@ -61,7 +61,9 @@ class Run {
     fs::create_directories(fs::path(o.runDir) / "checkpoints");
     std::string resumeFrom = o.resume ? newestCheckpointIn(o.runDir) : "";
     if (o.resume && resumeFrom.empty()) throw std::runtime_error("--resume: no checkpoint in '" + o.runDir + "'");
-    config_ = resumeFrom.empty() ? config : readCheckpoint(resumeFrom).config;
+    std::optional<Checkpoint> resumed;
+    if (!resumeFrom.empty()) resumed = readCheckpoint(resumeFrom);
+    config_ = resumed ? resumed->config : config;
     requireShape(train, {config_.channels, config_.height, config_.width});
     if (test) requireShape(*test, {config_.channels, config_.height, config_.width});
     torch::manual_seed(o.seed);
@@ -73,7 +75,7 @@ class Run {
     if (resumeFrom.empty()) {
       initialise();
     } else {
-      restore(resumeFrom);
+      restore(*resumed, resumeFrom);
     }
   }
 
@@ -81,7 +83,7 @@ class Run {
 
  private:
   void initialise();
-  void restore(const std::string& path);
+  void restore(const Checkpoint& ck, const std::string& path);
   void emit(json j);
   torch::Tensor batch(int64_t step);
   void saveCheckpoint();
@@ -131,8 +133,7 @@ void Run::initialise() {
         {"batch_size", batchSize_}, {"config", config_.name}});
 }
 
-void Run::restore(const std::string& path) {
-  auto ck = readCheckpoint(path);
+void Run::restore(const Checkpoint& ck, const std::string& path) {
   if (ck.train.empty()) throw std::runtime_error(path + ": has no training state to resume from");
   loadTrainState(ck.train, path);
   step_ = ck.meta.value("step", int64_t(0));
