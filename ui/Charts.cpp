@@ -59,10 +59,23 @@ QChart* histogramChart(const QString& title, const QVector<double>& counts, doub
   return chart;
 }
 
+QChart* placeholderChart(const QString& whatWillAppear) {
+  auto* chart = new QChart;
+  chart->setTitle(whatWillAppear);
+  chart->legend()->setVisible(false);
+  return chart;
+}
+
+void replaceChart(QChartView* view, QChart* chart) {
+  QChart* old = view->chart();
+  view->setChart(chart);
+  delete old;
+}
+
 QChartView* makeChartView(QChart* chart) {
   auto* view = new QChartView(chart);
   view->setRenderHint(QPainter::Antialiasing);
-  view->setMinimumHeight(180);
+  view->setMinimumHeight(150);
   return view;
 }
 

@@ -11,5 +11,10 @@ namespace flowpp::ui {
 QChart* histogramChart(const QString& title, const QVector<double>& counts, double lo, double hi, bool density,
                        double referenceLevel = -1, double marker = qQNaN(), const QString& xTitle = {});
 QChartView* makeChartView(QChart* chart);
+// An empty chart that says what will appear in it.
+QChart* placeholderChart(const QString& whatWillAppear);
+// Shows `chart` in `view` and only then deletes the chart the view showed before (deleting it
+// first leaves the view with a dangling chart).
+void replaceChart(QChartView* view, QChart* chart);
 
 }  // namespace flowpp::ui

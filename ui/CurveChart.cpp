@@ -1,6 +1,7 @@
 #include "CurveChart.h"
 
 #include <QFile>
+#include <QGraphicsSimpleTextItem>
 #include <QKeyEvent>
 #include <QTextStream>
 #include <QToolTip>
@@ -10,38 +11,71 @@
 #include <QtCharts/QScatterSeries>
 #include <QtCharts/QValueAxis>
 
+#include <cmath>
+
 namespace flowpp::ui {
 
 namespace {
-const QList<QColor> kColours = {QColor(31, 119, 180), QColor(214, 39, 40), QColor(44, 160, 44), QColor(148, 103, 189),
-                                QColor(255, 127, 14), QColor(140, 86, 75)};
+const QList<QColor> kPalette = {QColor(31, 119, 180), QColor(214, 39, 40),  QColor(44, 160, 44),  QColor(148, 103, 189),
+                                QColor(255, 127, 14), QColor(140, 86, 75),  QColor(227, 119, 194), QColor(23, 190, 207),
+                                QColor(188, 189, 34), QColor(127, 127, 127)};
+}  // namespace
+
+QColor CurveChart::runColour(int index) {
+  if (index < kPalette.size()) return kPalette[index];
+  // Beyond the palette: golden-angle steps around the hue circle never land on the same hue.
+  const double hue = std::fmod(0.11 + (index - kPalette.size()) * 0.618033988749895, 1.0);
+  return QColor::fromHsvF(hue, 0.75, 0.8 - 0.15 * ((index / kPalette.size()) % 2));
+}
+
+double CurveChart::niceStep(double span, int ticks) {
+  if (!(span > 0) || ticks < 1) return 1;
+  const double raw = span / ticks, power = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0})
+    if (m * power >= raw) return m * power;
+  return 10 * power;
 }
 
 CurveChart::CurveChart(QWidget* parent) : QChartView(new QChart, parent) {
   setRenderHint(QPainter::Antialiasing);
   setRubberBand(QChartView::RectangleRubberBand);  // drag to zoom; right click zooms out
   setFocusPolicy(Qt::StrongFocus);
-  setToolTip(tr("Drag to zoom, right-click to zoom out, arrow keys pan, +/− zoom, 0 resets. Light: train, dark: test. Thin dots are the raw points; "
-                "the line over the train points is an exponential moving average (smoothing), shown as such."));
+  setMinimumSize(240, 180);
+  setToolTip(tr("Drag to zoom, right-click to zoom out, arrow keys pan, +/− zoom, 0 resets and follows the data again. "
+                "Light dots: train bits/dim of each logged step; light line: their exponential moving average "
+                "(smoothing); dark line: test bits/dim. Click a run in the legend to hide or show it."));
+  chart()->setTitle(tr("Bits/dim (light: train, dark: test)"));
+  chart()->legend()->setAlignment(Qt::AlignRight);
+  chart()->legend()->setShowToolTips(true);
+  placeholder_ = new QGraphicsSimpleTextItem(chart());
+  placeholder_->setText(tr("Training curves appear here.\nStart a run, or Load run… a folder with metrics.jsonl."));
+  placeholder_->setBrush(palette().placeholderText());
+  rebuildAxes();
   throttle_.setSingleShot(true);
   throttle_.setInterval(40);
   connect(&throttle_, &QTimer::timeout, this, &CurveChart::redraw);
 }
 
-void CurveChart::setRuns(const QVector<TrainingRun>* runs) {
+void CurveChart::setRuns(QVector<TrainingRun>* runs) {
   runs_ = runs;
   scheduleRedraw();
 }
 void CurveChart::setXAxis(XAxis x) {
   x_ = x;
-  scheduleRedraw();
+  setFollow(true);
 }
 void CurveChart::setLogX(bool on) {
   logX_ = on;
-  scheduleRedraw();
+  rebuildAxes();
+  setFollow(true);
 }
 void CurveChart::setSmoothing(double alpha) {
   smoothing_ = alpha;
+  scheduleRedraw();
+}
+void CurveChart::setFollow(bool on) {
+  if (follow_ != on) Q_EMIT followChanged(on);
+  follow_ = on;
   scheduleRedraw();
 }
 void CurveChart::scheduleRedraw() {
@@ -61,78 +95,194 @@ int CurveChart::seriesCount() const { return chart()->series().size(); }
 
 int CurveChart::pointCount() const {
   int n = 0;
-  for (auto* s : chart()->series())
-    if (auto* sc = qobject_cast<QScatterSeries*>(s)) n += sc->count();
+  for (const auto& c : curves_)
+    if (c.raw->isVisible()) n += c.raw->count();
   return n;
 }
 
-void CurveChart::redraw() {
-  auto* chart = new QChart;
-  chart->setTitle(tr("Bits/dim (light: train, dark: test)"));
-  QAbstractAxis* xAxis;
+QPair<double, double> CurveChart::xRange() const {
+  if (auto* v = qobject_cast<QValueAxis*>(xAxis_)) return {v->min(), v->max()};
+  auto* l = static_cast<QLogValueAxis*>(xAxis_);
+  return {l->min(), l->max()};
+}
+
+void CurveChart::rebuildAxes() {
+  for (auto* axis : chart()->axes()) {
+    chart()->removeAxis(axis);
+    delete axis;
+  }
   if (logX_) {
     auto* ax = new QLogValueAxis;
     ax->setBase(10);
     ax->setLabelFormat("%g");
-    xAxis = ax;
+    xAxis_ = ax;
   } else {
-    xAxis = new QValueAxis;
+    xAxis_ = new QValueAxis;
   }
-  xAxis->setTitleText(x_ == XAxis::Steps ? tr("steps") : x_ == XAxis::Epochs ? tr("epochs") : tr("wall time (minutes)"));
-  auto* yAxis = new QValueAxis;
-  yAxis->setTitleText(tr("bits/dim"));
-  chart->addAxis(xAxis, Qt::AlignBottom);
-  chart->addAxis(yAxis, Qt::AlignLeft);
-  double lo = 1e9, hi = -1e9, xlo = 1e18, xhi = -1e18;
-  for (int r = 0; runs_ && r < runs_->size(); ++r) {
+  yAxis_ = new QValueAxis;
+  yAxis_->setTitleText(tr("bits/dim"));
+  chart()->addAxis(xAxis_, Qt::AlignBottom);
+  chart()->addAxis(yAxis_, Qt::AlignLeft);
+  for (auto* s : chart()->series()) s->attachAxis(xAxis_), s->attachAxis(yAxis_);
+  connect(yAxis_, &QValueAxis::rangeChanged, this, &CurveChart::setNiceTicks);
+  if (auto* v = qobject_cast<QValueAxis*>(xAxis_)) connect(v, &QValueAxis::rangeChanged, this, &CurveChart::setNiceTicks);
+}
+
+CurveChart::Curves& CurveChart::curvesFor(const TrainingRun& run, int index) {
+  auto it = curves_.find(run.name);
+  if (it != curves_.end()) return *it;
+  Curves c;
+  const QColor dark = runColour(index), light = dark.lighter(160);
+  c.raw = new QScatterSeries;
+  c.raw->setMarkerSize(4);
+  c.raw->setColor(light);
+  c.raw->setBorderColor(light);
+  c.smooth = new QLineSeries;
+  c.smooth->setColor(light);
+  c.test = new QLineSeries;
+  c.test->setName(run.name);
+  QPen pen(dark);
+  pen.setWidth(2);
+  c.test->setPen(pen);
+  c.test->setPointsVisible(true);
+  const QString name = run.name;
+  for (QXYSeries* s : std::initializer_list<QXYSeries*>{c.raw, c.smooth, c.test}) {
+    chart()->addSeries(s);
+    s->attachAxis(xAxis_);
+    s->attachAxis(yAxis_);
+    connect(s, &QXYSeries::hovered, this, [this, name, s](const QPointF& p, bool on) {
+      if (on)
+        QToolTip::showText(QCursor::pos(), QString("%1 (%2)\nx = %3, %4 bits/dim").arg(name, s == curves_[name].test ? tr("test") : tr("train"))
+                                               .arg(p.x()).arg(p.y(), 0, 'f', 4), this);
+    });
+  }
+  for (QXYSeries* s : std::initializer_list<QXYSeries*>{c.raw, c.smooth})  // the legend names each run once
+    for (auto* marker : chart()->legend()->markers(s)) marker->setVisible(false);
+  for (auto* marker : chart()->legend()->markers(c.test))
+    connect(marker, &QLegendMarker::clicked, this, [this, name] {
+      for (auto& r : *runs_)
+        if (r.name == name) r.visible = !r.visible;
+      redraw();
+    });
+  return *curves_.insert(run.name, c);
+}
+
+void CurveChart::redraw() {
+  if (!runs_) return;
+  QStringList present;
+  for (int r = 0; r < runs_->size(); ++r) {
     const auto& run = (*runs_)[r];
-    const QColor dark = kColours[r % kColours.size()], light = dark.lighter(160);
-    auto* raw = new QScatterSeries;
-    raw->setName(run.name + tr(" train (raw)"));
-    raw->setMarkerSize(4);
-    raw->setColor(light);
-    raw->setBorderColor(light);
-    auto* smooth = new QLineSeries;
-    smooth->setName(run.name + tr(" train (smoothed)"));
-    smooth->setColor(light);
-    auto* test = new QLineSeries;
-    test->setName(run.name + tr(" test"));
-    QPen pen(dark);
-    pen.setWidth(2);
-    test->setPen(pen);
-    test->setPointsVisible(true);
+    present << run.name;
+    auto& c = curvesFor(run, r);
+    QList<QPointF> raw, smooth, test;
     double ema = qQNaN();
-    for (const auto& p : run.points) {
+    for (const auto& p : run.points()) {
       const double x = xOf(p);
-      xlo = std::min(xlo, x), xhi = std::max(xhi, x);
       if (!qIsNaN(p.train) && p.train < 20) {
-        raw->append(x, p.train);
+        raw << QPointF(x, p.train);
         ema = qIsNaN(ema) ? p.train : smoothing_ * ema + (1 - smoothing_) * p.train;
-        smooth->append(x, ema);
-        lo = std::min(lo, p.train), hi = std::max(hi, std::min(p.train, 8.0));
+        smooth << QPointF(x, ema);
       }
-      if (!qIsNaN(p.test)) {
-        test->append(x, p.test);
-        lo = std::min(lo, p.test), hi = std::max(hi, std::min(p.test, 8.0));
-      }
+      if (!qIsNaN(p.test)) test << QPointF(x, p.test);
     }
-    for (QXYSeries* s : std::initializer_list<QXYSeries*>{raw, smooth, test}) {
-      chart->addSeries(s);
-      s->attachAxis(xAxis);
-      s->attachAxis(yAxis);
-      connect(s, &QXYSeries::hovered, this, [this, s](const QPointF& p, bool on) {
-        if (on) QToolTip::showText(QCursor::pos(), QString("%1\nx = %2, %3 bits/dim").arg(s->name()).arg(p.x()).arg(p.y(), 0, 'f', 4), this);
-      });
+    c.raw->replace(raw);
+    c.smooth->replace(smooth);
+    c.test->replace(test);
+    c.raw->setVisible(run.visible);
+    c.smooth->setVisible(run.visible && smoothing_ > 0);
+    c.test->setVisible(run.visible);
+    for (auto* marker : chart()->legend()->markers(c.test)) {
+      marker->setVisible(true);
+      marker->setLabelBrush(run.visible ? palette().text() : palette().placeholderText());
     }
-    if (smoothing_ <= 0) smooth->setVisible(false);
-    for (QXYSeries* s : std::initializer_list<QXYSeries*>{raw, smooth})  // the legend names each run once
-      for (auto* marker : chart->legend()->markers(s)) marker->setVisible(false);
   }
-  if (hi > lo) yAxis->setRange(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo));
-  if (xhi > xlo) xAxis->setRange(logX_ ? std::max(xlo, 1e-3) : 0.0, xhi);
-  auto* old = this->chart();
-  setChart(chart);
-  delete old;
+  for (auto it = curves_.begin(); it != curves_.end();) {
+    if (present.contains(it.key())) {
+      ++it;
+      continue;
+    }
+    for (QAbstractSeries* s : std::initializer_list<QAbstractSeries*>{it->raw, it->smooth, it->test}) {
+      chart()->removeSeries(s);
+      delete s;
+    }
+    it = curves_.erase(it);
+  }
+  xAxis_->setTitleText(x_ == XAxis::Steps ? tr("steps") : x_ == XAxis::Epochs ? tr("epochs") : tr("wall time (minutes)"));
+  if (follow_) fitAxes();
+  updatePlaceholder();
+}
+
+// The axes around the visible data (y clipped to 8 bits/dim so a first huge loss does not hide the rest).
+void CurveChart::fitAxes() {
+  double lo = 1e9, hi = -1e9, xlo = 1e18, xhi = -1e18;
+  for (const auto& c : curves_)
+    for (QXYSeries* s : std::initializer_list<QXYSeries*>{c.raw, c.test}) {
+      if (!s->isVisible()) continue;
+      for (const auto& p : s->points()) {
+        xlo = std::min(xlo, p.x()), xhi = std::max(xhi, p.x());
+        lo = std::min(lo, p.y()), hi = std::max(hi, std::min(p.y(), 8.0));
+      }
+    }
+  if (hi >= lo) {
+    const double pad = std::max(0.02 * (hi - lo), 1e-3);
+    yAxis_->setRange(lo - pad, hi + pad);
+  }
+  if (xhi >= xlo) xAxis_->setRange(logX_ ? std::max(xlo, 1e-3) : 0.0, std::max(xhi, xlo + 1));
+  setNiceTicks();
+}
+
+// Ticks on round numbers (1, 2 or 5 times a power of ten) whatever the zoom.
+void CurveChart::setNiceTicks() {
+  auto nice = [](QValueAxis* axis, int ticks) {
+    const double step = niceStep(axis->max() - axis->min(), ticks);
+    const QSignalBlocker block(axis);
+    axis->setTickType(QValueAxis::TicksDynamic);
+    axis->setTickAnchor(std::floor(axis->min() / step) * step);
+    axis->setTickInterval(step);
+    const int decimals = std::max(0, int(std::ceil(-std::log10(step))));
+    axis->setLabelFormat(QString("%.%1f").arg(decimals));
+  };
+  nice(yAxis_, std::max(3, height() / 80));
+  if (auto* v = qobject_cast<QValueAxis*>(xAxis_)) nice(v, std::max(3, width() / 110));
+}
+
+void CurveChart::updatePlaceholder() {
+  bool empty = true;
+  for (const auto& c : curves_) empty = empty && c.raw->count() == 0 && c.test->count() == 0;
+  placeholder_->setVisible(empty);
+  const QRectF area = chart()->plotArea();
+  const QRectF text = placeholder_->boundingRect();
+  placeholder_->setPos(area.center() - QPointF(text.width() / 2, text.height() / 2));
+}
+
+void CurveChart::userMovedView() {
+  if (follow_) {
+    follow_ = false;
+    Q_EMIT followChanged(false);
+  }
+  setNiceTicks();
+}
+
+void CurveChart::mousePressEvent(QMouseEvent* e) {
+  pressedAt_ = e->pos();
+  QChartView::mousePressEvent(e);
+}
+
+void CurveChart::mouseReleaseEvent(QMouseEvent* e) {
+  const bool zoomed = e->button() == Qt::RightButton || (e->pos() - pressedAt_).manhattanLength() > 4;
+  QChartView::mouseReleaseEvent(e);
+  if (zoomed) userMovedView();
+}
+
+void CurveChart::wheelEvent(QWheelEvent* e) {
+  chart()->zoom(e->angleDelta().y() > 0 ? 1.25 : 0.8);
+  userMovedView();
+}
+
+void CurveChart::resizeEvent(QResizeEvent* e) {
+  QChartView::resizeEvent(e);
+  setNiceTicks();
+  updatePlaceholder();
 }
 
 void CurveChart::keyPressEvent(QKeyEvent* e) {
@@ -144,9 +294,10 @@ void CurveChart::keyPressEvent(QKeyEvent* e) {
     case Qt::Key_Down: chart()->scroll(0, -step); break;
     case Qt::Key_Plus: case Qt::Key_Equal: chart()->zoomIn(); break;
     case Qt::Key_Minus: chart()->zoomOut(); break;
-    case Qt::Key_0: chart()->zoomReset(); break;
-    default: QChartView::keyPressEvent(e);
+    case Qt::Key_0: setFollow(true); return;
+    default: QChartView::keyPressEvent(e); return;
   }
+  userMovedView();
 }
 
 bool CurveChart::exportCsv(const QString& path) const {
@@ -155,10 +306,10 @@ bool CurveChart::exportCsv(const QString& path) const {
   QTextStream out(&f);
   out << "run,step,epoch,wall_seconds,train_bpd,test_bpd\n";
   for (const auto& run : *runs_)
-    for (const auto& p : run.points)
+    for (const auto& p : run.points())
       out << run.name << "," << p.step << "," << p.epoch << "," << p.wall << "," << p.train << ","
           << (qIsNaN(p.test) ? QString() : QString::number(p.test, 'g', 8)) << "\n";
-  return true;
+  return out.status() == QTextStream::Ok && f.flush();
 }
 
 }  // namespace flowpp::ui

@@ -1,19 +1,23 @@
 #include "DequantPanel.h"
 
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QLogValueAxis>
 #include <QtCharts/QValueAxis>
 
-#include <cmath>
+#include <algorithm>
 
 #include "Charts.h"
+#include "ColourBar.h"
 #include "ImageGrid.h"
 #include "PixelView.h"
-#include "TensorImage.h"
+#include "PixelsImage.h"
 
 namespace flowpp::ui {
 
@@ -22,51 +26,65 @@ DequantPanel::DequantPanel(ModelSession* session, QWidget* parent) : QWidget(par
   index_->setEnabled(false);
   index_->setToolTip(tr("Image of the open data set"));
   draws_ = new QSpinBox;
-  draws_->setRange(8, 1024);
+  draws_->setRange(8, 16384);
   draws_->setValue(64);
-  draws_->setToolTip(tr("Draws of u ~ q(u|x) for the statistics and the histogram"));
+  draws_->setToolTip(tr("Draws of u ~ q(u|x) for the statistics and the histogram; more than %1 run in the background")
+                         .arg(ModelSession::kInteractiveDraws));
   image_ = new PixelView;
   mean_ = new PixelView;
   mean_->setToolTip(tr("Mean of u per pixel over the draws (uniform dequantization: 0.5 everywhere)"));
   std_ = new PixelView;
   std_->setToolTip(tr("Standard deviation of u per pixel (uniform: 1/√12 ≈ 0.289 everywhere)"));
+  meanBar_ = new ColourBar(tr("mean u"));
+  stdBar_ = new ColourBar(tr("std u"));
   samples_ = new ImageGrid;
   samples_->setToolTip(tr("Draws of u ~ q(u|x), shown as images (u × 255)"));
   mode_ = new QLabel;
   mode_->setWordWrap(true);
   terms_ = new QLabel;
   terms_->setWordWrap(true);
-  histogram_ = makeChartView(new QChart);
-  gap_ = makeChartView(new QChart);
+  state_ = new QLabel;
+  progress_ = new QProgressBar;
+  progress_->setVisible(false);
+  progress_->setFormat(tr("draws %p%"));
+  cancel_ = new QPushButton(tr("Cancel"));
+  cancel_->setVisible(false);
+  cancel_->setToolTip(tr("Stop drawing (within a second); the previous view stays"));
+  histogram_ = makeChartView(placeholderChart(tr("The histogram of u against the uniform density appears here")));
+  gap_ = makeChartView(placeholderChart(tr("The importance-weighted bound against K appears here")));
 
-  auto* top = new QGridLayout;
-  top->addWidget(new QLabel(tr("Data set #")), 0, 0);
-  top->addWidget(index_, 0, 1);
-  top->addWidget(new QLabel(tr("Draws")), 0, 2);
-  top->addWidget(draws_, 0, 3);
-  top->addWidget(mode_, 0, 4);
-  top->setColumnStretch(4, 1);
+  auto* top = new QHBoxLayout;
+  top->addWidget(new QLabel(tr("Data set #")));
+  top->addWidget(index_);
+  top->addWidget(new QLabel(tr("Draws")));
+  top->addWidget(draws_);
+  top->addWidget(state_, 1);
+  top->addWidget(progress_);
+  top->addWidget(cancel_);
   auto* maps = new QGridLayout;
-  maps->addWidget(new QLabel(tr("x")), 0, 0);
-  maps->addWidget(new QLabel(tr("samples of u ~ q(u|x)")), 0, 1);
-  maps->addWidget(new QLabel(tr("mean of u")), 0, 2);
-  maps->addWidget(new QLabel(tr("std of u")), 0, 3);
+  const QStringList titles = {tr("x"), tr("samples of u ~ q(u|x)"), tr("mean of u"), QString(), tr("std of u"), QString()};
+  for (int i = 0; i < titles.size(); ++i) maps->addWidget(new QLabel(titles[i]), 0, i);
   maps->addWidget(image_, 1, 0);
   maps->addWidget(samples_, 1, 1);
   maps->addWidget(mean_, 1, 2);
-  maps->addWidget(std_, 1, 3);
+  maps->addWidget(meanBar_, 1, 3);
+  maps->addWidget(std_, 1, 4);
+  maps->addWidget(stdBar_, 1, 5);
   auto* charts = new QHBoxLayout;
   charts->addWidget(histogram_);
   charts->addWidget(gap_);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
+  layout->addWidget(mode_);
   layout->addLayout(maps, 2);
   layout->addWidget(terms_);
   layout->addLayout(charts, 2);
 
   connect(index_, &QSpinBox::valueChanged, this, &DequantPanel::request);
   connect(draws_, &QSpinBox::valueChanged, this, &DequantPanel::request);
+  connect(cancel_, &QPushButton::clicked, this, [this] { session_->cancel(JobKind::Dequant); });
   connect(session_, &ModelSession::dequantReady, this, &DequantPanel::showResult);
+  connect(session_, &ModelSession::jobState, this, &DequantPanel::showJobState);
   connect(session_, &ModelSession::modelOpened, this, &DequantPanel::request);
 }
 
@@ -77,6 +95,8 @@ void DequantPanel::setDataset(const QVector<QImage>& images) {
   request();
 }
 
+void DequantPanel::setDraws(int draws) { draws_->setValue(draws); }
+
 void DequantPanel::request() {
   if (!session_->hasModel() || dataset_.isEmpty()) return;
   DequantRequest r;
@@ -86,30 +106,60 @@ void DequantPanel::request() {
   session_->requestDequant(r);
 }
 
-void DequantPanel::showResult(const DequantResult& r) {
+void DequantPanel::showJobState(JobKind kind, JobState state, qint64 done, qint64 total) {
+  if (kind != JobKind::Dequant) return;
+  const bool active = state == JobState::Waiting || state == JobState::Running;
+  const bool background = draws_->value() > ModelSession::kInteractiveDraws;
+  state_->setText(state == JobState::Waiting ? tr("⏳ Waiting for the worker…")
+                  : state == JobState::Running ? tr("⏳ Drawing u ~ q(u|x)…")
+                  : state == JobState::Cancelled && background ? tr("Cancelled; showing the previous draws.") : QString());
+  progress_->setVisible(active && background);
+  cancel_->setVisible(active && background);
+  progress_->setRange(0, total > 0 ? 1000 : 0);
+  if (total > 0) progress_->setValue(int(1000 * done / total));
+}
+
+void DequantPanel::showResult(const DequantReport& r) {
   last_ = r;
-  mode_->setText(r.variational ? tr("This model learned q(u|x): a flow on Gaussian noise, conditioned on x, ending in a sigmoid.")
+  mode_->setText(r.variational ? tr("This model learned q(u|x): a flow on Gaussian noise, conditioned on x, ending in a sigmoid "
+                                    "(paper sec. 3.1.2, eq. 12).")
                                : tr("This model uses <b>uniform dequantization</b> (the paper's ablation): u ~ U[0,1) for "
                                     "every pixel, whatever the image. What follows is that uniform case."));
-  samples_->setImages(r.samples, {}, 3);
+  QVector<QImage> samples;
+  for (const auto& s : r.samples) samples << toQImage(s);
+  samples_->setImages(samples, {}, 3);
   mean_->setImage(heatmapImage(r.meanU, r.width, r.height, 0.0, 1.0));
-  double maxStd = 0.0;
-  for (double s : r.stdU) maxStd = std::max(maxStd, s);
-  std_->setImage(heatmapImage(r.stdU, r.width, r.height, 0.0, std::max(maxStd, 0.29)));
+  meanBar_->setRange(0.0, 1.0);
+  const double maxStd = std::max(*std::max_element(r.stdU.begin(), r.stdU.end()), 0.29);
+  std_->setImage(heatmapImage(r.stdU, r.width, r.height, 0.0, maxStd));
+  stdBar_->setRange(0.0, maxStd, 3);
   QVector<double> counts;
   for (auto c : r.histogram) counts << double(c);
-  auto* h = histogramChart(tr("u over %1 sub-pixel draws, against U[0,1)").arg(r.histogramTotal), counts, 0.0, 1.0, true,
-                           1.0, qQNaN(), tr("u"));
-  delete histogram_->chart();
-  histogram_->setChart(h);
+  replaceChart(histogram_, histogramChart(tr("u over %1 sub-pixel draws, against U[0,1)").arg(r.histogramTotal), counts,
+                                          0.0, 1.0, true, 1.0, qQNaN(), tr("u")));
+  drawGapChart(r);
+  terms_->setText(tr("Bound terms per image (mean over %9 draws): −log q(u|x) = %1 nats, log p(x+u) = %2 nats; "
+                     "ELBO %3 bits/dim; K = %4: %5 bits/dim (gap %6). u ranges over [%7, %8].")
+                      .arg(r.meanNegLogQ, 0, 'f', 1)
+                      .arg(r.meanLogP, 0, 'f', 1)
+                      .arg(r.elboBpd, 0, 'f', 4)
+                      .arg(r.ks.back())
+                      .arg(r.iwBpd.back(), 0, 'f', 4)
+                      .arg(r.elboBpd - r.iwBpd.back(), 0, 'f', 4)
+                      .arg(r.minU, 0, 'f', 4)
+                      .arg(r.maxU, 0, 'f', 4)
+                      .arg(r.draws));
+  Q_EMIT dequantShown();
+}
 
+void DequantPanel::drawGapChart(const DequantReport& r) {
   auto* chart = new QChart;
   chart->setTitle(tr("Importance-weighted bound vs K (ELBO at K = 1)"));
   auto* series = new QLineSeries;
   series->setName(tr("bits/dim"));
   series->setPointsVisible(true);
   double lo = 1e9, hi = -1e9;
-  for (int i = 0; i < r.ks.size(); ++i) {
+  for (size_t i = 0; i < r.ks.size(); ++i) {
     series->append(r.ks[i], r.iwBpd[i]);
     lo = std::min(lo, r.iwBpd[i]);
     hi = std::max(hi, r.iwBpd[i]);
@@ -119,28 +169,17 @@ void DequantPanel::showResult(const DequantResult& r) {
   x->setBase(4);
   x->setTitleText(tr("K (importance samples)"));
   x->setLabelFormat("%d");
+  x->setRange(1, std::max(4, r.ks.back()));
   auto* y = new QValueAxis;
   y->setRange(lo - 0.01, hi + 0.01);
+  y->applyNiceNumbers();
   y->setTitleText(tr("bits/dim"));
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(y, Qt::AlignLeft);
   series->attachAxis(x);
   series->attachAxis(y);
   chart->legend()->setVisible(false);
-  delete gap_->chart();
-  gap_->setChart(chart);
-
-  terms_->setText(tr("Bound terms per image (mean over draws): −log q(u|x) = %1 nats, log p(x+u) = %2 nats; "
-                     "ELBO %3 bits/dim; K = %4: %5 bits/dim (gap %6). u ranges over [%7, %8].")
-                      .arg(r.meanNegLogQ, 0, 'f', 1)
-                      .arg(r.meanLogP, 0, 'f', 1)
-                      .arg(r.elboBpd, 0, 'f', 4)
-                      .arg(r.ks.value(r.ks.size() - 1))
-                      .arg(r.iwBpd.value(r.iwBpd.size() - 1), 0, 'f', 4)
-                      .arg(r.elboBpd - r.iwBpd.value(r.iwBpd.size() - 1), 0, 'f', 4)
-                      .arg(r.minU, 0, 'f', 4)
-                      .arg(r.maxU, 0, 'f', 4));
-  Q_EMIT dequantShown();
+  replaceChart(gap_, chart);
 }
 
 }  // namespace flowpp::ui

@@ -16,12 +16,23 @@ void DrawCanvas::reset(int width, int height) {
   update();
 }
 
-void DrawCanvas::paintAt(const QPoint& p, bool erase) {
-  const int x = p.x() * image_.width() / std::max(1, width()), y = p.y() * image_.height() / std::max(1, height());
+void DrawCanvas::clear() {
+  image_.fill(Qt::black);
+  update();
+  Q_EMIT drawn();
+}
+
+QPointF DrawCanvas::toImage(const QPointF& p) const {
+  return {p.x() * image_.width() / std::max(1, width()), p.y() * image_.height() / std::max(1, height())};
+}
+
+void DrawCanvas::strokeTo(const QPointF& widgetPoint, bool erase) {
+  const QPointF to = toImage(widgetPoint);
   QPainter painter(&image_);
-  painter.setPen(Qt::NoPen);
-  painter.setBrush(erase ? Qt::black : Qt::white);
-  painter.drawEllipse(QPoint(x, y), 1, 1);
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.setPen(QPen(erase ? Qt::black : Qt::white, 2.2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+  painter.drawLine(last_, to);
+  last_ = to;
   update();
 }
 
@@ -31,10 +42,15 @@ void DrawCanvas::paintEvent(QPaintEvent*) {
   p.drawImage(rect(), image_);
 }
 
-void DrawCanvas::mousePressEvent(QMouseEvent* e) { paintAt(e->position().toPoint(), e->button() == Qt::RightButton); }
-void DrawCanvas::mouseMoveEvent(QMouseEvent* e) {
-  if (e->buttons() != Qt::NoButton) paintAt(e->position().toPoint(), e->buttons() & Qt::RightButton);
+void DrawCanvas::mousePressEvent(QMouseEvent* e) {
+  last_ = toImage(e->position());
+  strokeTo(e->position(), e->button() == Qt::RightButton);
 }
+
+void DrawCanvas::mouseMoveEvent(QMouseEvent* e) {
+  if (e->buttons() != Qt::NoButton) strokeTo(e->position(), e->buttons() & Qt::RightButton);
+}
+
 void DrawCanvas::mouseReleaseEvent(QMouseEvent*) { Q_EMIT drawn(); }
 
 }  // namespace flowpp::ui

@@ -3,11 +3,13 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDir>
+#include <QFileInfo>
 #include <QFileDialog>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSlider>
 #include <QSpinBox>
@@ -15,6 +17,7 @@
 
 #include "ImageGrid.h"
 #include "PixelView.h"
+#include "PixelsImage.h"
 
 namespace flowpp::ui {
 
@@ -128,11 +131,13 @@ QWidget* InterpolationPanel::endpointBox(int which) {
     if (i < dataset_.size()) setEndpoint(which, dataset_[i], tr("data set #%1").arg(i));
   });
   connect(file, &QPushButton::clicked, this, [this, which] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), {}, tr("Images (*.png *.jpg *.jpeg *.bmp *.pgm *.ppm *.tif *.webp)"));
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), {}, tr("Images (*.png *.jpg *.jpeg *.bmp *.pgm *.ppm *.tif *.webp);;All files (*)"));
     if (path.isEmpty()) return;
-    QImage img(path);
-    if (img.isNull()) {
-      info_->setText(tr("Could not read %1 as an image; nothing changed.").arg(path));
+    QImage img;
+    try {
+      img = toQImage(readImagePixels(path.toStdString()));
+    } catch (const std::exception& e) {
+      info_->setText(tr("%1; nothing changed.").arg(QString::fromStdString(e.what())));
       return;
     }
     setEndpoint(which, img, QFileInfo(path).fileName());
@@ -181,13 +186,16 @@ void InterpolationPanel::run() {
   session_->requestInterpolation(r);
 }
 
-void InterpolationPanel::showResult(const InterpolationResult& r) {
+void InterpolationPanel::showResult(const InterpolationReport& r) {
   last_ = r;
+  frames_.clear();
   QStringList tips;
-  for (int i = 0; i < r.frames.size(); ++i)
-    tips << tr("Frame %1, t = %2\n%3 bits/dim").arg(i).arg(double(i) / std::max(1, int(r.frames.size()) - 1), 0, 'f', 2).arg(r.bitsPerDim.value(i), 0, 'f', 3);
-  strip_->setImages(r.frames, tips, r.frames.size());
-  scrub_->setRange(0, r.frames.size() - 1);
+  for (size_t i = 0; i < r.frames.size(); ++i) {
+    frames_ << toQImage(r.frames[i]);
+    tips << tr("Frame %1, t = %2\n%3 bits/dim").arg(i).arg(double(i) / std::max(1, int(r.frames.size()) - 1), 0, 'f', 2).arg(r.bitsPerDim.at(i), 0, 'f', 3);
+  }
+  strip_->setImages(frames_, tips, frames_.size());
+  scrub_->setRange(0, frames_.size() - 1);
   showFrame(scrub_->value());
   info_->setText(tr("%1 frames in %2 s. Reconstruction of the ends, max |x − f⁻¹(f(x))|: A %3, B %4 pixel levels "
                     "(0 = exact after quantization).")
@@ -199,13 +207,13 @@ void InterpolationPanel::showResult(const InterpolationResult& r) {
 }
 
 void InterpolationPanel::showFrame(int i) {
-  if (i < 0 || i >= last_.frames.size()) return;
-  frame_->setImage(last_.frames[i]);
+  if (i < 0 || i >= frames_.size()) return;
+  frame_->setImage(frames_[i]);
   frameInfo_->setText(tr("Frame %1 of %2 · t = %3 · %4 bits/dim")
                           .arg(i)
-                          .arg(last_.frames.size() - 1)
-                          .arg(double(i) / std::max(1, int(last_.frames.size()) - 1), 0, 'f', 2)
-                          .arg(last_.bitsPerDim.value(i), 0, 'f', 3));
+                          .arg(frames_.size() - 1)
+                          .arg(double(i) / std::max(1, int(frames_.size()) - 1), 0, 'f', 2)
+                          .arg(last_.bitsPerDim.at(i), 0, 'f', 3));
 }
 
 void InterpolationPanel::exportStrip() {
@@ -213,12 +221,28 @@ void InterpolationPanel::exportStrip() {
   if (!path.isEmpty() && !strip_->gridImage().save(path, "PNG")) info_->setText(tr("Could not write %1").arg(path));
 }
 
+QString InterpolationPanel::writeFrames(const QString& dir, bool replaceOld) {
+  const auto old = QDir(dir).entryList({"frame-*.png"}, QDir::Files);
+  if (!old.isEmpty() && !replaceOld) return tr("%1 already holds %2 frame files; nothing written").arg(dir).arg(old.size());
+  for (const auto& f : old) QFile::remove(QDir(dir).filePath(f));
+  for (int i = 0; i < frames_.size(); ++i) {
+    const QString path = QDir(dir).filePath(QString("frame-%1.png").arg(i, 3, 10, QChar('0')));
+    if (!frames_[i].save(path, "PNG")) return tr("Could not write %1 (after %2 of %3 frames)").arg(path).arg(i).arg(frames_.size());
+  }
+  return {};
+}
+
 void InterpolationPanel::exportFrames() {
+  if (frames_.isEmpty()) return;
   const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for the frames"));
   if (dir.isEmpty()) return;
-  for (int i = 0; i < last_.frames.size(); ++i)
-    last_.frames[i].save(QDir(dir).filePath(QString("frame-%1.png").arg(i, 3, 10, QChar('0'))), "PNG");
-  info_->setText(tr("Wrote %1 frames to %2").arg(last_.frames.size()).arg(dir));
+  const int old = QDir(dir).entryList({"frame-*.png"}, QDir::Files).size();
+  if (old > 0 && QMessageBox::question(this, tr("Replace frames?"),
+                                       tr("%1 already holds %2 frame files from an earlier export. Delete them and write "
+                                          "the %3 new frames?").arg(dir).arg(old).arg(frames_.size())) != QMessageBox::Yes)
+    return;
+  const QString error = writeFrames(dir, true);
+  info_->setText(error.isEmpty() ? tr("Wrote %1 frames to %2").arg(frames_.size()).arg(dir) : error);
 }
 
 }  // namespace flowpp::ui

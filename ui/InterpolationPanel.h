@@ -22,7 +22,11 @@ class InterpolationPanel : public QWidget {
   InterpolationPanel(ModelSession* session, std::function<QImage()> currentSample, QWidget* parent = nullptr);
   void setDataset(const QVector<QImage>& images);
   void setEndpoint(int which, const QImage& image, const QString& origin);
-  const InterpolationResult& lastResult() const { return last_; }
+  const InterpolationReport& lastResult() const { return last_; }
+  QVector<QImage> frames() const { return frames_; }
+  // Writes the frames as frame-000.png ... into `dir`; old frame files there are removed first when
+  // `replaceOld` (else they are reported and nothing is written). Returns an error message or "".
+  QString writeFrames(const QString& dir, bool replaceOld);
   QSpinBox* indexBox(int which) const { return which == 0 ? indexA_ : indexB_; }
 
  public Q_SLOTS:
@@ -35,7 +39,7 @@ class InterpolationPanel : public QWidget {
 
  private:
   QWidget* endpointBox(int which);
-  void showResult(const InterpolationResult& r);
+  void showResult(const InterpolationReport& r);
   void showFrame(int i);
 
   ModelSession* session_;
@@ -50,7 +54,8 @@ class InterpolationPanel : public QWidget {
   PixelView* frame_;
   QSlider* scrub_;
   QLabel *frameInfo_, *info_;
-  InterpolationResult last_;
+  InterpolationReport last_;
+  QVector<QImage> frames_;
 };
 
 }  // namespace flowpp::ui

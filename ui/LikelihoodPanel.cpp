@@ -2,16 +2,9 @@
 
 #include <QCheckBox>
 #include <QDoubleSpinBox>
-#include <QCryptographicHash>
-#include <QDataStream>
-#include <QDateTime>
-#include <QDir>
 #include <QFile>
-#include <QFileInfo>
-#include <QStandardPaths>
 #include <QFileDialog>
 #include <QGridLayout>
-#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
@@ -28,25 +21,22 @@
 #include <QtCharts/QValueAxis>
 
 #include <algorithm>
+#include <cmath>
 
 #include "Charts.h"
+#include "ColourBar.h"
 #include "DrawCanvas.h"
 #include "PixelView.h"
-#include "TensorImage.h"
+#include "PixelsImage.h"
+#include "ReferenceHistogram.h"
 
 namespace flowpp::ui {
 
 namespace {
-double quantile(QVector<double> v, double q) {
-  if (v.isEmpty()) return 0;
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v[std::clamp(static_cast<int>(q * (v.size() - 1)), 0, static_cast<int>(v.size()) - 1)];
-}
-QPixmap colourBarPixmap(int w, int h) {
-  QImage bar(w, h, QImage::Format_RGB32);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) bar.setPixelColor(x, y, viridis(1.0 - double(y) / (h - 1)));
-  return QPixmap::fromImage(bar);
+  return v[std::clamp(static_cast<size_t>(q * (v.size() - 1)), size_t(0), v.size() - 1)];
 }
 }  // namespace
 
@@ -67,9 +57,7 @@ QImage LikelihoodPanel::mnistDigit(int index) {
   return digit;
 }
 
-LikelihoodPanel::LikelihoodPanel(ModelSession* session, std::function<QImage()> currentSample, QWidget* parent)
-    : QWidget(parent), session_(session), currentSample_(std::move(currentSample)) {
-  // Sources.
+QWidget* LikelihoodPanel::buildSources() {
   index_ = new QSpinBox;
   index_->setEnabled(false);
   index_->setToolTip(tr("Image of the open data set"));
@@ -83,87 +71,13 @@ LikelihoodPanel::LikelihoodPanel(ModelSession* session, std::function<QImage()> 
   digit->setEnabled(!digitsPath().isEmpty());
   auto* draw = new QPushButton(tr("Use drawing"));
   draw->setToolTip(tr("Score what you drew on the canvas"));
-  canvas_ = new DrawCanvas;
-  note_ = new QLabel;
-  note_->setWordWrap(true);
-
-  // Views and scale.
-  imageView_ = new PixelView;
-  imageView_->setToolTip(tr("The image as the model sees it, with the heatmap overlaid (opacity below)"));
-  heatView_ = new PixelView;
-  heatView_->setToolTip(tr("Bits per pixel: −log₂ of the pixel's share of p(x). Bright pixels surprise the model."));
-  pinnedView_ = new PixelView;
-  pinnedView_->setToolTip(tr("The pinned image's heatmap, on the same colour scale"));
-  pinnedLabel_ = new QLabel(tr("Pin an image to compare"));
-  colourBar_ = new QLabel;
-  colourBar_->setToolTip(tr("Colour scale in bits per pixel (channels summed)"));
-  opacity_ = new QSlider(Qt::Horizontal);
-  opacity_->setRange(0, 100);
-  opacity_->setValue(50);
-  opacity_->setToolTip(tr("Opacity of the heatmap over the image"));
-  lock_ = new QCheckBox(tr("Lock scale"));
-  lock_->setToolTip(tr("Keep the colour scale fixed across images so their maps can be compared"));
-  clip_ = new QDoubleSpinBox;
-  clip_->setRange(50, 100);
-  clip_->setValue(99);
-  clip_->setSuffix(tr(" % quantile"));
-  clip_->setToolTip(tr("Top of the colour scale: this quantile of the pixel values (outliers saturate)"));
-  k_ = new QSpinBox;
-  k_->setRange(1, 1024);
-  k_->setValue(16);
-  k_->setPrefix("K = ");
-  k_->setToolTip(tr("Importance samples for the bound: log mean_k p(x+u_k)/q(u_k|x) — tighter than the ELBO as K grows"));
-  auto* pin = new QPushButton(tr("Pin for comparison"));
-  auto* png = new QPushButton(tr("Export PNG…"));
-  auto* csv = new QPushButton(tr("Export CSV…"));
-  totals_ = new QLabel;
-  totals_->setWordWrap(true);
-  cursor_ = new QLabel(tr("Hover the heatmap for values"));
-  percentile_ = new QLabel;
-  referenceButton_ = new QPushButton(tr("Test-set histogram"));
-  referenceButton_->setToolTip(tr("Bits/dim of the open data set's images (computed once per model, in the background)"));
-  cancelButton_ = new QPushButton(tr("Cancel"));
-  cancelButton_->setEnabled(false);
-  progress_ = new QProgressBar;
-  progress_->setVisible(false);
-  breakdownView_ = makeChartView(new QChart);
-  histogramView_ = makeChartView(new QChart);
-
-  auto* sources = new QHBoxLayout;
+  auto* box = new QWidget;
+  auto* sources = new QHBoxLayout(box);
+  sources->setContentsMargins(0, 0, 0, 0);
   sources->addWidget(new QLabel(tr("Data set #")));
   sources->addWidget(index_);
   for (auto* b : {sample, noise, digit, draw}) sources->addWidget(b);
   sources->addStretch();
-  auto* views = new QGridLayout;
-  views->addWidget(imageView_, 0, 0);
-  views->addWidget(heatView_, 0, 1);
-  views->addWidget(colourBar_, 0, 2);
-  views->addWidget(pinnedView_, 0, 3);
-  views->addWidget(canvas_, 0, 4);
-  views->addWidget(opacity_, 1, 0);
-  views->addWidget(cursor_, 1, 1);
-  views->addWidget(pinnedLabel_, 1, 3);
-  views->addWidget(new QLabel(tr("Draw here")), 1, 4);
-  auto* controls = new QHBoxLayout;
-  for (QWidget* w : std::initializer_list<QWidget*>{lock_, clip_, k_, pin, png, csv}) controls->addWidget(w);
-  controls->addStretch();
-  auto* reference = new QHBoxLayout;
-  reference->addWidget(referenceButton_);
-  reference->addWidget(cancelButton_);
-  reference->addWidget(progress_);
-  reference->addWidget(percentile_, 1);
-  auto* charts = new QHBoxLayout;
-  charts->addWidget(breakdownView_);
-  charts->addWidget(histogramView_);
-  auto* layout = new QVBoxLayout(this);
-  layout->addLayout(sources);
-  layout->addWidget(note_);
-  layout->addLayout(views, 2);
-  layout->addLayout(controls);
-  layout->addWidget(totals_);
-  layout->addLayout(reference);
-  layout->addLayout(charts, 2);
-
   connect(index_, &QSpinBox::valueChanged, this, [this](int i) {
     if (i < dataset_.size()) setImage(dataset_[i], tr("data set #%1").arg(i));
   });
@@ -183,11 +97,97 @@ LikelihoodPanel::LikelihoodPanel(ModelSession* session, std::function<QImage()> 
     setImage(mnistDigit(i), tr("MNIST digit #%1 (opencv-doc digits.png, padded to 28×28)").arg(i));
   });
   connect(draw, &QPushButton::clicked, this, [this] { setImage(canvas_->image(), tr("your drawing")); });
+  return box;
+}
+
+LikelihoodPanel::LikelihoodPanel(ModelSession* session, std::function<QImage()> currentSample, QWidget* parent)
+    : QWidget(parent), session_(session), currentSample_(std::move(currentSample)) {
+  auto* sources = buildSources();
+  canvas_ = new DrawCanvas;
+  note_ = new QLabel;
+  note_->setWordWrap(true);
+  imageView_ = new PixelView;
+  imageView_->setToolTip(tr("The image as the model sees it, with the heatmap overlaid (opacity below)"));
+  heatView_ = new PixelView;
+  heatView_->setToolTip(tr("Bits per pixel: −log₂ of the pixel's share of p(x). Bright pixels surprise the model."));
+  pinnedView_ = new PixelView;
+  pinnedView_->setToolTip(tr("The pinned image's heatmap, on the same colour scale"));
+  pinnedLabel_ = new QLabel(tr("Pin an image to compare"));
+  auto* bar = new ColourBar(tr("bits/px"));
+  opacity_ = new QSlider(Qt::Horizontal);
+  opacity_->setRange(0, 100);
+  opacity_->setValue(50);
+  opacity_->setToolTip(tr("Opacity of the heatmap over the image"));
+  lock_ = new QCheckBox(tr("Lock scale"));
+  lock_->setToolTip(tr("Keep the colour scale fixed across images so their maps can be compared"));
+  clip_ = new QDoubleSpinBox;
+  clip_->setRange(50, 100);
+  clip_->setValue(99);
+  clip_->setSuffix(tr(" % quantile"));
+  clip_->setToolTip(tr("Top of the colour scale: this quantile of the pixel values (outliers saturate)"));
+  k_ = new QSpinBox;
+  k_->setRange(1, 16384);
+  k_->setValue(16);
+  k_->setPrefix("K = ");
+  k_->setToolTip(tr("Importance samples for the bound: log mean_k p(x+u_k)/q(u_k|x), tighter than the ELBO as K grows "
+                    "(paper sec. 4.1; the paper used K = 16384 on CIFAR-10). K above %1 runs in the background.")
+                     .arg(ModelSession::kInteractiveImportanceSamples));
+  auto* pin = new QPushButton(tr("Pin for comparison"));
+  auto* png = new QPushButton(tr("Export PNG…"));
+  auto* csv = new QPushButton(tr("Export CSV…"));
+  totals_ = new QLabel;
+  totals_->setWordWrap(true);
+  state_ = new QLabel;
+  cursor_ = new QLabel(tr("Hover the heatmap for values"));
+  cancelButton_ = new QPushButton(tr("Cancel bound"));
+  cancelButton_->setVisible(false);
+  cancelButton_->setToolTip(tr("Stop computing the importance-weighted bound (within a second)"));
+  progress_ = new QProgressBar;
+  progress_->setVisible(false);
+  breakdownView_ = makeChartView(placeholderChart(tr("Where an image's bits come from (by term of log p(x)) appears here")));
+  reference_ = new ReferenceHistogram(session_);
+
+  auto* views = new QGridLayout;
+  views->addWidget(imageView_, 0, 0);
+  views->addWidget(heatView_, 0, 1);
+  views->addWidget(bar, 0, 2);
+  views->addWidget(pinnedView_, 0, 3);
+  views->addWidget(canvas_, 0, 4);
+  views->addWidget(opacity_, 1, 0);
+  views->addWidget(cursor_, 1, 1);
+  views->addWidget(pinnedLabel_, 1, 3);
+  auto* clearCanvas = new QPushButton(tr("Clear"));
+  clearCanvas->setToolTip(tr("Clear the drawing"));
+  connect(clearCanvas, &QPushButton::clicked, canvas_, &DrawCanvas::clear);
+  auto* drawRow = new QHBoxLayout;
+  drawRow->addWidget(new QLabel(tr("Draw here")));
+  drawRow->addWidget(clearCanvas);
+  views->addLayout(drawRow, 1, 4);
+  auto* controls = new QHBoxLayout;
+  for (QWidget* w : std::initializer_list<QWidget*>{lock_, clip_, k_, pin, png, csv}) controls->addWidget(w);
+  controls->addStretch();
+  auto* state = new QHBoxLayout;
+  state->addWidget(state_, 1);
+  state->addWidget(progress_);
+  state->addWidget(cancelButton_);
+  auto* charts = new QHBoxLayout;
+  charts->addWidget(breakdownView_);
+  charts->addWidget(reference_);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(sources);
+  layout->addWidget(note_);
+  layout->addLayout(views, 2);
+  layout->addLayout(controls);
+  layout->addWidget(totals_);
+  layout->addLayout(state);
+  layout->addLayout(charts, 2);
+
   connect(canvas_, &DrawCanvas::drawn, this, [this] { setImage(canvas_->image(), tr("your drawing")); });
   connect(opacity_, &QSlider::valueChanged, this, &LikelihoodPanel::redraw);
   connect(lock_, &QCheckBox::toggled, this, &LikelihoodPanel::redraw);
   connect(clip_, &QDoubleSpinBox::valueChanged, this, &LikelihoodPanel::redraw);
   connect(k_, &QSpinBox::valueChanged, this, &LikelihoodPanel::request);
+  connect(this, &LikelihoodPanel::likelihoodShown, bar, [this, bar] { bar->setRange(lo_, hi_); });
   connect(pin, &QPushButton::clicked, this, [this] {
     pinned_ = last_;
     hasPinned_ = true;
@@ -197,25 +197,15 @@ LikelihoodPanel::LikelihoodPanel(ModelSession* session, std::function<QImage()> 
   connect(png, &QPushButton::clicked, this, &LikelihoodPanel::exportPng);
   connect(csv, &QPushButton::clicked, this, &LikelihoodPanel::exportCsv);
   connect(heatView_, &PixelView::hovered, this, [this](int x, int y) {
-    if (x < 0 || last_.bits.isEmpty()) return cursor_->setText(tr("Hover the heatmap for values"));
-    cursor_->setText(tr("pixel (%1, %2): %3 bits").arg(x).arg(y).arg(last_.bits[y * last_.width + x], 0, 'f', 3));
+    if (x < 0 || last_.bits.empty()) return cursor_->setText(tr("Hover the heatmap for values"));
+    cursor_->setText(tr("pixel (%1, %2): %3 bits").arg(x).arg(y).arg(last_.bits[size_t(y) * last_.width + x], 0, 'f', 3));
   });
-  connect(referenceButton_, &QPushButton::clicked, this, [this] {
-    referenceButton_->setEnabled(false);
-    cancelButton_->setEnabled(true);
-    progress_->setVisible(true);
-    session_->requestReferenceHistogram(2000);
-  });
-  connect(cancelButton_, &QPushButton::clicked, session_, &ModelSession::cancelReferenceHistogram);
-  connect(session_, &ModelSession::referenceProgress, this, [this](int done, int total) {
-    progress_->setRange(0, total);
-    progress_->setValue(done);
-  });
-  connect(session_, &ModelSession::referenceReady, this, &LikelihoodPanel::showReference);
+  connect(cancelButton_, &QPushButton::clicked, this, [this] { session_->cancel(JobKind::LikelihoodBound); });
+  connect(session_, &ModelSession::jobState, this, &LikelihoodPanel::showJobState);
   connect(session_, &ModelSession::likelihoodReady, this, &LikelihoodPanel::showResult);
+  connect(session_, &ModelSession::boundReady, this, &LikelihoodPanel::showBound);
   connect(session_, &ModelSession::modelOpened, this, [this](const ModelInfo& m) {
     canvas_->reset(m.width, m.height);
-    if (referenceModel_ != m.path) reference_.clear();
     request();
   });
 }
@@ -226,6 +216,8 @@ void LikelihoodPanel::setDataset(const QVector<QImage>& images) {
   index_->setEnabled(!images.isEmpty());
   if (!images.isEmpty() && image_.isNull()) setImage(images[0], tr("data set #0"));
 }
+
+void LikelihoodPanel::setImportanceSamples(int k) { k_->setValue(k); }
 
 void LikelihoodPanel::setImage(const QImage& image, const QString& origin) {
   if (image.isNull()) return;
@@ -245,48 +237,69 @@ void LikelihoodPanel::request() {
   LikelihoodRequest r;
   r.image = image_;
   r.importanceSamples = k_->value();
-  session_->requestLikelihood(r);
+  lastId_ = session_->requestLikelihood(r);
 }
 
-void LikelihoodPanel::showResult(const LikelihoodResult& r) {
+void LikelihoodPanel::showResult(quint64 id, const LikelihoodReport& r) {
+  if (id != lastId_) return;  // a newer request is on its way
   last_ = r;
-  totals_->setText(tr("<b>%1 bits/dim</b> (heatmap, mean of 8 draws) · ELBO %2 · importance-weighted (K = %3) %4 · "
-                      "total %5 bits for %6 sub-pixels")
-                       .arg(r.bpdMap, 0, 'f', 3)
-                       .arg(r.bpdElbo, 0, 'f', 3)
-                       .arg(r.importanceSamples)
-                       .arg(r.bpdIw, 0, 'f', 3)
-                       .arg(r.totalBits, 0, 'f', 1)
-                       .arg(r.bits.size() * session_->modelInfo().channels));
+  updateTotals();
   redraw();
   updateBreakdown();
-  updateHistogram();
+  reference_->setImageBpd(r.bpdElbo);
   Q_EMIT likelihoodShown();
 }
 
+void LikelihoodPanel::showBound(const BoundReport& b) {
+  if (b.requestId != lastId_ || b.cancelled) return;
+  last_.bpdElbo = b.bpdElbo, last_.bpdIw = b.bpdIw, last_.importanceSamples = b.importanceSamples;
+  updateTotals();
+  reference_->setImageBpd(last_.bpdElbo);
+  Q_EMIT boundShown();
+}
+
+QString LikelihoodPanel::totalsText() const { return totals_->text(); }
+
+void LikelihoodPanel::updateTotals() {
+  const QString iw = std::isnan(last_.bpdIw) ? tr("computing in the background…") : QString::number(last_.bpdIw, 'f', 3);
+  totals_->setText(tr("<b>%1 bits/dim</b> (heatmap, mean of %2 draws) · ELBO %3 · importance-weighted (K = %4): %5 · "
+                      "total %6 bits for %7 sub-pixels")
+                       .arg(last_.bpdMap, 0, 'f', 3)
+                       .arg(last_.mapSamples)
+                       .arg(last_.bpdElbo, 0, 'f', 3)
+                       .arg(last_.importanceSamples)
+                       .arg(iw)
+                       .arg(last_.totalBits, 0, 'f', 1)
+                       .arg(last_.bits.size() * last_.channels));
+}
+
+void LikelihoodPanel::showJobState(JobKind kind, JobState state, qint64 done, qint64 total) {
+  const bool active = state == JobState::Waiting || state == JobState::Running;
+  if (kind == JobKind::Likelihood)
+    state_->setText(state == JobState::Waiting ? tr("⏳ Waiting for the worker…") : state == JobState::Running ? tr("⏳ Scoring the image…") : QString());
+  if (kind != JobKind::LikelihoodBound) return;
+  progress_->setVisible(active);
+  cancelButton_->setVisible(active);
+  progress_->setRange(0, total > 0 ? 1000 : 0);  // a busy indicator until the first chunk reports
+  if (total > 0) progress_->setValue(int(1000 * done / total));
+  progress_->setFormat(tr("bound %p%"));
+  if (active) state_->setText(tr("⏳ Importance-weighted bound with K = %1 in the background…").arg(last_.importanceSamples));
+  if (state == JobState::Cancelled) state_->setText(tr("Bound cancelled: the ELBO above is from one draw per image."));
+}
+
 void LikelihoodPanel::redraw() {
-  if (last_.bits.isEmpty()) return;
+  if (last_.bits.empty()) return;
   if (!lock_->isChecked()) {
-    QVector<double> all = last_.bits;
-    if (hasPinned_) all += pinned_.bits;
+    std::vector<double> all = last_.bits;
+    if (hasPinned_) all.insert(all.end(), pinned_.bits.begin(), pinned_.bits.end());
     lo_ = *std::min_element(all.begin(), all.end());
     hi_ = quantile(all, clip_->value() / 100.0);
   }
   const QImage heat = heatmapImage(last_.bits, last_.width, last_.height, lo_, hi_);
-  imageView_->setImage(last_.image);
+  imageView_->setImage(toQImage(last_.image));
   imageView_->setOverlay(heat, opacity_->value() / 100.0);
   heatView_->setImage(heat);
   if (hasPinned_) pinnedView_->setImage(heatmapImage(pinned_.bits, pinned_.width, pinned_.height, lo_, hi_));
-  QPixmap bar = colourBarPixmap(18, 160);
-  QPixmap labelled(90, 170);
-  labelled.fill(palette().window().color());
-  QPainter p(&labelled);
-  p.drawPixmap(0, 5, bar);
-  p.setPen(palette().windowText().color());
-  p.drawText(22, 15, QString::number(hi_, 'f', 2));
-  p.drawText(22, 165, QString::number(lo_, 'f', 2));
-  p.drawText(22, 90, tr("bits/px"));
-  colourBar_->setPixmap(labelled);
 }
 
 void LikelihoodPanel::updateBreakdown() {
@@ -294,14 +307,18 @@ void LikelihoodPanel::updateBreakdown() {
   chart->setTitle(tr("Where the bits come from (−log₂ of each term, summed over the image)"));
   auto* set = new QBarSet(tr("bits"));
   QStringList names;
+  double lo = 0, hi = 0;
   for (const auto& [name, bits] : last_.breakdownBits) {
-    names << name;
+    names << QString::fromStdString(name);
     *set << bits;
+    lo = std::min(lo, bits), hi = std::max(hi, bits);
   }
   auto* series = new QHorizontalBarSeries;
   series->append(set);
   series->setLabelsVisible(true);
   series->setLabelsFormat("@value");
+  series->setLabelsPrecision(5);
+  series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
   chart->addSeries(series);
   auto* cats = new QBarCategoryAxis;
   cats->append(names);
@@ -309,90 +326,34 @@ void LikelihoodPanel::updateBreakdown() {
   series->attachAxis(cats);
   auto* values = new QValueAxis;
   values->setTitleText(tr("bits (negative = the term adds likelihood)"));
+  // Room beyond the longest bars for their labels, which sit outside the bar ends.
+  const double room = 0.3 * std::max(hi - lo, 1.0);
+  values->setRange(lo < 0 ? lo - room : 0, hi > 0 ? hi + room : 0);
+  values->applyNiceNumbers();
   chart->addAxis(values, Qt::AlignBottom);
   series->attachAxis(values);
   chart->legend()->setVisible(false);
-  auto* old = breakdownView_->chart();
-  breakdownView_->setChart(chart);
-  delete old;
+  replaceChart(breakdownView_, chart);
 }
 
-void LikelihoodPanel::showReference(const QVector<double>& bpd, bool cancelled) {
-  referenceButton_->setEnabled(true);
-  cancelButton_->setEnabled(false);
-  progress_->setVisible(false);
-  if (cancelled || bpd.isEmpty()) {
-    percentile_->setText(tr("Histogram cancelled"));
-    return;
-  }
-  reference_ = bpd;
-  referenceModel_ = session_->modelInfo().path;
-  QFile cache(referenceCachePath());
-  if (!cache.fileName().isEmpty() && QDir().mkpath(QFileInfo(cache).path()) && cache.open(QIODevice::WriteOnly)) {
-    QDataStream out(&cache);
-    out << reference_;
-  }
-  updateHistogram();
-}
-
-QString LikelihoodPanel::referenceCachePath() const {
-  // One cache file per model file and data set (keyed by path, size and modification time).
-  const QFileInfo model(session_->modelInfo().path);
-  if (!model.exists() || datasetPath_.isEmpty()) return {};
-  const QByteArray key = (model.absoluteFilePath() + QString::number(model.size()) +
-                          model.lastModified().toString(Qt::ISODate) + datasetPath_).toUtf8();
-  return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/reference-" +
-         QCryptographicHash::hash(key, QCryptographicHash::Sha1).toHex() + ".bin";
-}
-
-void LikelihoodPanel::setDatasetPath(const QString& path) {
-  datasetPath_ = path;
-  QFile cache(referenceCachePath());
-  if (cache.fileName().isEmpty() || !cache.open(QIODevice::ReadOnly)) return;
-  QDataStream in(&cache);
-  QVector<double> values;
-  in >> values;
-  if (in.status() == QDataStream::Ok && !values.isEmpty()) {
-    reference_ = values;
-    referenceModel_ = session_->modelInfo().path;
-    percentile_->setText(tr("Test-set histogram loaded from the cache (%1 images)").arg(values.size()));
-    updateHistogram();
-  }
-}
-
-void LikelihoodPanel::updateHistogram() {
-  if (reference_.isEmpty()) return;
-  const double lo = *std::min_element(reference_.begin(), reference_.end());
-  const double hi = *std::max_element(reference_.begin(), reference_.end());
-  const double a = std::min(lo, last_.bpdElbo) - 0.05, b = std::max(hi, last_.bpdElbo) + 0.05;
-  QVector<double> counts(40, 0);
-  for (double v : reference_) counts[std::clamp(static_cast<int>((v - a) / (b - a) * 40), 0, 39)] += 1;
-  auto* chart = histogramChart(tr("Bits/dim of %1 data-set images").arg(reference_.size()), counts, a, b, false, -1,
-                               last_.bpdElbo, tr("bits/dim (one-sample ELBO)"));
-  auto* old = histogramView_->chart();
-  histogramView_->setChart(chart);
-  delete old;
-  const double below = std::count_if(reference_.begin(), reference_.end(), [&](double v) { return v < last_.bpdElbo; });
-  percentile_->setText(tr("This image: %1 bits/dim, percentile %2 of the data set (lower = more likely)")
-                           .arg(last_.bpdElbo, 0, 'f', 3)
-                           .arg(100.0 * below / reference_.size(), 0, 'f', 1));
-}
+void LikelihoodPanel::setDatasetPath(const QString& path) { reference_->setDatasetPath(path); }
 
 void LikelihoodPanel::exportPng() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Export heatmap"), "heatmap.png", tr("PNG images (*.png)"));
-  if (path.isEmpty() || last_.bits.isEmpty()) return;
-  heatmapImage(last_.bits, last_.width, last_.height, lo_, hi_).scaled(last_.width * 8, last_.height * 8).save(path, "PNG");
+  if (path.isEmpty() || last_.bits.empty()) return;
+  if (!heatmapImage(last_.bits, last_.width, last_.height, lo_, hi_).scaled(last_.width * 8, last_.height * 8).save(path, "PNG"))
+    state_->setText(tr("Could not write %1").arg(path));
 }
 
 void LikelihoodPanel::exportCsv() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Export heatmap values"), "heatmap.csv", tr("CSV files (*.csv)"));
-  if (path.isEmpty() || last_.bits.isEmpty()) return;
+  if (path.isEmpty() || last_.bits.empty()) return;
   QFile f(path);
-  if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return;
+  if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return state_->setText(tr("Could not write %1").arg(path));
   QTextStream out(&f);
   out << "row,col,bits\n";
   for (int y = 0; y < last_.height; ++y)
-    for (int x = 0; x < last_.width; ++x) out << y << "," << x << "," << last_.bits[y * last_.width + x] << "\n";
+    for (int x = 0; x < last_.width; ++x) out << y << "," << x << "," << last_.bits[size_t(y) * last_.width + x] << "\n";
 }
 
 }  // namespace flowpp::ui

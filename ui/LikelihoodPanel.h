@@ -1,7 +1,8 @@
 #pragma once
 // Per-pixel likelihood: the bits each sub-pixel costs under the model (the heatmap), the breakdown
-// of log p(x) by term (paper eq. 1), the image's bits/dim (ELBO and importance-weighted) and its
-// place on the test set's histogram; two images can be compared on one locked colour scale.
+// of log p(x) by term (paper eq. 1), the image's bits/dim (ELBO and importance-weighted; a large K
+// runs in the background with progress and cancel) and its place on the data set's histogram; two
+// images can be compared on one locked colour scale.
 #include <QWidget>
 #include <functional>
 
@@ -20,6 +21,7 @@ namespace flowpp::ui {
 
 class DrawCanvas;
 class PixelView;
+class ReferenceHistogram;
 
 class LikelihoodPanel : public QWidget {
   Q_OBJECT
@@ -27,9 +29,13 @@ class LikelihoodPanel : public QWidget {
   LikelihoodPanel(ModelSession* session, std::function<QImage()> currentSample, QWidget* parent = nullptr);
   void setDataset(const QVector<QImage>& images);
   void setImage(const QImage& image, const QString& origin);
-  void setDatasetPath(const QString& path);  // loads a cached test-set histogram when there is one
-  const LikelihoodResult& lastResult() const { return last_; }
+  void setDatasetPath(const QString& path);  // for the data-set histogram (and its cache)
+  void setImportanceSamples(int k);
+  const LikelihoodReport& lastResult() const { return last_; }
   QPair<double, double> scale() const { return {lo_, hi_}; }
+  QString totalsText() const;
+  QChartView* breakdownView() const { return breakdownView_; }
+  ReferenceHistogram* referenceHistogram() const { return reference_; }
   static QString digitsPath();  // Debian opencv-doc's MNIST digits sheet, or ""
   static QImage mnistDigit(int index);  // one 20x20 digit padded to 28x28, or null
 
@@ -39,15 +45,17 @@ class LikelihoodPanel : public QWidget {
 
  Q_SIGNALS:
   void likelihoodShown();
+  void boundShown();
 
  private:
+  QWidget* buildSources();
   void request();
-  void showResult(const LikelihoodResult& r);
+  void showResult(quint64 id, const LikelihoodReport& r);
+  void showBound(const BoundReport& b);
+  void showJobState(JobKind kind, JobState state, qint64 done, qint64 total);
   void redraw();
-  void showReference(const QVector<double>& bpd, bool cancelled);
+  void updateTotals();
   void updateBreakdown();
-  void updateHistogram();
-  QString referenceCachePath() const;
 
   ModelSession* session_;
   std::function<QImage()> currentSample_;
@@ -56,19 +64,19 @@ class LikelihoodPanel : public QWidget {
   QString origin_;
   PixelView *imageView_, *heatView_, *pinnedView_;
   DrawCanvas* canvas_;
-  QLabel *note_, *totals_, *cursor_, *colourBar_, *pinnedLabel_, *percentile_;
+  QLabel *note_, *totals_, *cursor_, *pinnedLabel_, *state_;
   QSpinBox *index_, *k_;
   QSlider* opacity_;
   QCheckBox* lock_;
   QDoubleSpinBox* clip_;
   QProgressBar* progress_;
-  QPushButton *referenceButton_, *cancelButton_;
-  QChartView *breakdownView_, *histogramView_;
-  LikelihoodResult last_, pinned_;
+  QPushButton* cancelButton_;
+  QChartView* breakdownView_;
+  ReferenceHistogram* reference_;
+  LikelihoodReport last_, pinned_;
+  quint64 lastId_ = 0;
   bool hasPinned_ = false;
   double lo_ = 0, hi_ = 1;
-  QVector<double> reference_;
-  QString referenceModel_, datasetPath_;
 };
 
 }  // namespace flowpp::ui

@@ -11,15 +11,18 @@
 #include <QMessageBox>
 #include <QSettings>
 #include <QStatusBar>
+#include <QScrollArea>
 #include <QTabWidget>
+#include <QVBoxLayout>
 
 #include "DequantPanel.h"
+#include "MessageBar.h"
 #include "InterpolationPanel.h"
 #include "LikelihoodPanel.h"
 #include "Paths.h"
 #include "PixelView.h"
-#include "TensorImage.h"
-#include "data/ImageIo.h"
+#include "PixelsImage.h"
+#include "data/Pixels.h"
 #include "SamplesPanel.h"
 #include "TrainingPanel.h"
 
@@ -29,23 +32,28 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
   setWindowTitle(tr("Flow++ Studio"));
   setWindowIcon(QIcon(":/flowpp-studio.svg"));
   tabs_ = new QTabWidget;
+  messages_ = new MessageBar;
   samples_ = new SamplesPanel(session_);
   interpolation_ = new InterpolationPanel(session_, [this] { return samples_->selectedImage(); });
   likelihood_ = new LikelihoodPanel(session_, [this] { return samples_->selectedImage(); });
   dequant_ = new DequantPanel(session_);
   training_ = new TrainingPanel;
-  tabs_->addTab(samples_, tr("&Samples"));
-  tabs_->addTab(interpolation_, tr("&Interpolation"));
-  tabs_->addTab(likelihood_, tr("&Likelihood"));
-  tabs_->addTab(dequant_, tr("&Dequantization"));
-  tabs_->addTab(training_, tr("&Training"));
-  setCentralWidget(tabs_);
+  tabs_->addTab(page(samples_), tr("&Samples"));
+  tabs_->addTab(page(interpolation_), tr("&Interpolation"));
+  tabs_->addTab(page(likelihood_), tr("&Likelihood"));
+  tabs_->addTab(page(dequant_), tr("&Dequantization"));
+  tabs_->addTab(page(training_), tr("&Training"));
+  auto* central = new QWidget;
+  auto* layout = new QVBoxLayout(central);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(messages_);
+  layout->addWidget(tabs_, 1);
+  setCentralWidget(central);
 
-  modelLabel_ = new QLabel(tr("No model"));
+  modelLabel_ = new QLabel(tr("Loading the model…"));
+  modelLabel_->setMinimumWidth(50);
   deviceLabel_ = new QLabel;
-  busyLabel_ = new QLabel;
   statusBar()->addWidget(modelLabel_, 1);
-  statusBar()->addPermanentWidget(busyLabel_);
   statusBar()->addPermanentWidget(deviceLabel_);
   buildMenus();
 
@@ -61,8 +69,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
     modelLabel_->setToolTip(info.path + "\n\n" + info.description + "\n\n" + info.configJson);
     deviceLabel_->setText(info.device);
     QSettings().setValue("lastModel", info.path);
+    if (!startup_ || messages_->text().isEmpty()) messages_->clear();
+    startup_ = false;
+    if (!info.verified)
+      messages_->show(MessageBar::Kind::Warning, tr("%1 has no checksum (written by an older Flow++ Studio): it is used "
+                                                    "unverified. Re-export it with `flowpp export` to add one.").arg(info.path));
     statusBar()->showMessage(tr("Opened %1").arg(info.path), 4000);
   });
+  connect(session_, &ModelSession::modelFailed, this, &MainWindow::onModelFailed);
   connect(session_, &ModelSession::datasetOpened, this, [this](const QString& path, const QVector<QImage>& images, const QString& format) {
     interpolation_->setDataset(images);
     likelihood_->setDataset(images);
@@ -71,8 +85,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
     QSettings().setValue("lastDataset", path);
     statusBar()->showMessage(tr("Data set %1: %2 images (%3)").arg(QFileInfo(path).fileName()).arg(images.size()).arg(format), 4000);
   });
-  connect(session_, &ModelSession::error, this, &MainWindow::showError);
-  connect(session_, &ModelSession::busy, busyLabel_, &QLabel::setText);
+  connect(session_, &ModelSession::error, this, [this](const QString& m) { showError(m); });
 
   QSettings settings;
   restoreGeometry(settings.value("geometry").toByteArray());
@@ -94,8 +107,10 @@ void MainWindow::openStartupModel(const QString& path) {
   if (chosen.isEmpty() && QFileInfo::exists(settings.value("lastModel").toString())) chosen = settings.value("lastModel").toString();
   if (chosen.isEmpty()) chosen = bundledModelPath();
   if (chosen.isEmpty()) {
-    modelLabel_->setText(tr("No model. Open one with File ▸ Open model (Ctrl+O), or train one: "
-                            "flowpp train --model models/fmnist-small.json --data <images> --out run --minutes 10"));
+    modelLabel_->setText(tr("No model"));
+    messages_->show(MessageBar::Kind::Information,
+                    tr("No model to open. Open one with File ▸ Open model (Ctrl+O), or train one: flowpp train --model "
+                       "models/fmnist-small.json --data <images> --out run --minutes 10"));
     return;
   }
   openModel(chosen);
@@ -135,15 +150,15 @@ bool MainWindow::openImageFile(const QString& path) {
       const auto& m = session_->modelInfo();
       shape = flowpp::ImageShape{m.channels, m.height, m.width};
     }
-    auto loaded = flowpp::readImage(path.toStdString(), shape);
-    img = toQImage(loaded.image);
-    note = QString::fromStdString(loaded.conversion);
+    std::string conversion;
+    img = toQImage(flowpp::readImagePixels(path.toStdString(), shape, &conversion));
+    note = QString::fromStdString(conversion);
   } catch (const std::exception& e) {
-    showError(tr("%1 is not a readable image (%2); nothing changed.").arg(path, e.what()));
+    showError(tr("%1; nothing changed.").arg(QString::fromStdString(e.what())));
     return false;
   }
   likelihood_->setImage(img, QFileInfo(path).fileName() + (note.isEmpty() ? QString() : " — " + note));
-  tabs_->setCurrentWidget(likelihood_);
+  showPanel(likelihood_);
   return true;
 }
 
@@ -182,10 +197,36 @@ void MainWindow::buildMenus() {
   help->addAction(tr("&About Flow++ Studio"), this, &MainWindow::showAbout);
 }
 
-void MainWindow::showError(const QString& message) {
+void MainWindow::showError(const QString& message, const QString& details) {
   lastError_ = message;
-  statusBar()->showMessage(tr("Error: %1").arg(message), 15000);
-  busyLabel_->clear();
+  messages_->show(MessageBar::Kind::Error, message, details);
+}
+
+void MainWindow::onModelFailed(const QString& path, const QString& message) {
+  const QString sentence = tr("Could not open %1: %2").arg(QFileInfo(path).fileName(), message);
+  const QString bundled = bundledModelPath();
+  if (!session_->hasModel() && !bundled.isEmpty() && QFileInfo(path).canonicalFilePath() != QFileInfo(bundled).canonicalFilePath()) {
+    showError(sentence + tr(" — opened the bundled model instead."), path + "\n\n" + message);
+    session_->openModel(bundled);
+    return;
+  }
+  showError(sentence + (session_->hasModel() ? tr(" — the previous model stays open.") : QString()), path + "\n\n" + message);
+  if (!session_->hasModel()) modelLabel_->setText(tr("No model"));
+}
+
+void MainWindow::showPanel(QWidget* panel) {
+  for (int i = 0; i < tabs_->count(); ++i)
+    if (auto* scroll = qobject_cast<QScrollArea*>(tabs_->widget(i)); scroll && scroll->widget() == panel)
+      tabs_->setCurrentIndex(i);
+}
+
+QWidget* MainWindow::page(QWidget* panel) const {
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(panel);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  panel->setMinimumSize(760, 470);  // below this the page scrolls: nothing is squeezed unreadable
+  return scroll;
 }
 
 void MainWindow::showAbout() {

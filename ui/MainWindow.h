@@ -15,6 +15,7 @@ class InterpolationPanel;
 class LikelihoodPanel;
 class DequantPanel;
 class TrainingPanel;
+class MessageBar;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -29,10 +30,14 @@ class MainWindow : public QMainWindow {
   DequantPanel* dequantPanel() const { return dequant_; }
   TrainingPanel* trainingPanel() const { return training_; }
   QString lastError() const { return lastError_; }
+  MessageBar* messageBar() const { return messages_; }
 
   // Opens `path`, else the last model, else the bundled one; says how to get one when none exists.
+  // When `path` (or the last model) cannot be opened, the message bar says why and the bundled
+  // model is opened instead.
   void openStartupModel(const QString& path = {});
   static QString bundledModelPath();
+  void showPanel(QWidget* panel);  // switches to the tab that holds it
 
  public Q_SLOTS:
   void openModel(const QString& path);
@@ -49,7 +54,9 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildMenus();
-  void showError(const QString& message);
+  void showError(const QString& message, const QString& details = {});
+  void onModelFailed(const QString& path, const QString& message);
+  QWidget* page(QWidget* panel) const;  // a scroll area, so small windows scroll instead of clipping
 
   ModelSession* session_;
   QTabWidget* tabs_;
@@ -58,8 +65,10 @@ class MainWindow : public QMainWindow {
   LikelihoodPanel* likelihood_;
   DequantPanel* dequant_;
   TrainingPanel* training_;
-  QLabel *modelLabel_, *deviceLabel_, *busyLabel_;
+  QLabel *modelLabel_, *deviceLabel_;
+  MessageBar* messages_;
   QString lastError_;
+  bool startup_ = true;  // until the first model opens: a failure falls back to the bundled model
 };
 
 }  // namespace flowpp::ui

@@ -2,7 +2,6 @@
 
 #include <QFileDialog>
 #include <QGridLayout>
-#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -13,6 +12,7 @@
 
 #include "ImageGrid.h"
 #include "PixelView.h"
+#include "PixelsImage.h"
 
 namespace flowpp::ui {
 
@@ -22,9 +22,10 @@ SamplesPanel::SamplesPanel(ModelSession* session, QWidget* parent) : QWidget(par
   zoom_->setToolTip(tr("The selected sample at integer zoom (nearest neighbour: every square is one pixel)."));
   temperature_ = new QSlider(Qt::Horizontal);
   temperature_->setRange(0, 120);
-  temperature_->setValue(100);
+  temperature_->setValue(kDefaultTemperaturePercent);
   temperature_->setToolTip(tr("Temperature scales the Gaussian latent: z = T·ε, then x = f⁻¹(z).\n"
-                              "T = 1 draws exact samples of the model; T < 1 trades diversity for cleaner, more typical images."));
+                              "T = 1 draws exact samples of the model; T < 1 trades diversity for cleaner, more typical "
+                              "images (the studio starts at 0.8). T = 0 decodes the mode of the latent, z = 0."));
   temperatureLabel_ = new QLabel;
   seed_ = new QSpinBox;
   seed_->setRange(0, 999999);
@@ -42,9 +43,11 @@ SamplesPanel::SamplesPanel(ModelSession* session, QWidget* parent) : QWidget(par
   save->setShortcut(QKeySequence::Save);
   auto* saveOne = new QPushButton(tr("Save sample…"));
   saveOne->setToolTip(tr("Save the selected sample as a PNG"));
-  info_ = new QLabel(tr("Open a model to sample."));
+  info_ = new QLabel(tr("Loading the model…"));
   info_->setWordWrap(true);
+  state_ = new QLabel;
   zoomInfo_ = new QLabel;
+  zoomInfo_->setWordWrap(true);
 
   auto* controls = new QGridLayout;
   controls->addWidget(new QLabel(tr("Temperature")), 0, 0);
@@ -57,6 +60,7 @@ SamplesPanel::SamplesPanel(ModelSession* session, QWidget* parent) : QWidget(par
   controls->addWidget(gridSize_, 2, 1);
   auto* side = new QVBoxLayout;
   side->addLayout(controls);
+  side->addWidget(state_);
   side->addWidget(zoom_, 1);
   side->addWidget(zoomInfo_);
   auto* buttons = new QHBoxLayout;
@@ -74,22 +78,32 @@ SamplesPanel::SamplesPanel(ModelSession* session, QWidget* parent) : QWidget(par
   connect(newSeed, &QPushButton::clicked, this, &SamplesPanel::newSeed);
   connect(save, &QPushButton::clicked, this, &SamplesPanel::saveGrid);
   connect(saveOne, &QPushButton::clicked, this, &SamplesPanel::saveSelected);
-  connect(grid_, &ImageGrid::imageClicked, this, [this](int i) {
-    zoom_->setImage(grid_->images().value(i));
-    if (i < last_.bitsPerDim.size()) zoomInfo_->setText(tr("Sample %1: %2 bits/dim").arg(i).arg(last_.bitsPerDim[i], 0, 'f', 3));
-  });
+  connect(grid_, &ImageGrid::imageClicked, this, &SamplesPanel::showZoom);
   connect(session_, &ModelSession::samplesReady, this, &SamplesPanel::showResult);
-  connect(session_, &ModelSession::modelOpened, this, &SamplesPanel::resample);
+  connect(session_, &ModelSession::modelOpened, this, &SamplesPanel::onModelOpened);
+  connect(session_, &ModelSession::modelFailed, this, [this] {
+    if (!session_->hasModel()) info_->setText(tr("No model: open one with File ▸ Open model (Ctrl+O)."));
+  });
+  connect(session_, &ModelSession::jobState, this, [this](JobKind kind, JobState state) {
+    if (kind != JobKind::Samples) return;
+    state_->setText(state == JobState::Waiting ? tr("⏳ Waiting for the worker…")
+                    : state == JobState::Running ? tr("⏳ Sampling…") : QString());
+  });
   temperatureLabel_->setText(QString::number(temperature(), 'f', 2));
 }
 
 double SamplesPanel::temperature() const { return temperature_->value() / 100.0; }
 
+void SamplesPanel::onModelOpened() {
+  firstGrid_ = true;
+  resample();
+}
+
 void SamplesPanel::resample() {
   temperatureLabel_->setText(QString::number(temperature(), 'f', 2));
   if (!session_->hasModel()) return;
   SampleRequest r;
-  r.count = gridSize_->value() * gridSize_->value();
+  r.count = firstGrid_ ? std::min(4, gridSize_->value() * gridSize_->value()) : gridSize_->value() * gridSize_->value();
   r.temperature = temperature();
   r.seed = static_cast<quint64>(seed_->value());
   session_->requestSamples(r);
@@ -97,22 +111,38 @@ void SamplesPanel::resample() {
 
 void SamplesPanel::newSeed() { seed_->setValue(QRandomGenerator::global()->bounded(1000000)); }
 
-void SamplesPanel::showResult(const SampleResult& r) {
+void SamplesPanel::showResult(const SampleReport& r) {
   last_ = r;
+  QVector<QImage> images;
   QStringList tips;
-  for (int i = 0; i < r.images.size(); ++i)
-    tips << tr("Sample %1\n%2 bits/dim (one-sample ELBO under the model)").arg(i).arg(r.bitsPerDim.value(i), 0, 'f', 3);
-  grid_->setImages(r.images, tips, gridSize_->value());
-  const int sel = std::max(0, grid_->selected());
-  zoom_->setImage(r.images.value(sel));
+  for (size_t i = 0; i < r.images.size(); ++i) {
+    images << toQImage(r.images[i]);
+    tips << tr("Sample %1\n%2 bits/dim (one-sample ELBO under the model)").arg(i).arg(r.bitsPerDim.at(i), 0, 'f', 3);
+  }
+  grid_->setImages(images, tips, int(std::ceil(std::sqrt(double(images.size())))));
+  showZoom(std::max(0, std::min(grid_->selected(), int(images.size()) - 1)));
   info_->setText(tr("%1 samples at T = %2, seed %3 in %4 s · inverse of the mixture CDF: %5 Newton iterations per coupling")
                      .arg(r.images.size())
-                     .arg(r.request.temperature, 0, 'f', 2)
-                     .arg(r.request.seed)
+                     .arg(r.temperature, 0, 'f', 2)
+                     .arg(r.seed)
                      .arg(r.seconds, 0, 'f', 2)
                      .arg(r.meanIterations, 0, 'f', 1));
   Q_EMIT samplesShown();
+  if (firstGrid_) {
+    firstGrid_ = false;
+    if (int(r.images.size()) < gridSize_->value() * gridSize_->value()) resample();
+  }
 }
+
+void SamplesPanel::showZoom(int i) {
+  zoom_->setImage(grid_->images().value(i));
+  zoomInfo_->setText(i < int(last_.bitsPerDim.size())
+                         ? tr("Sample %1 at T = %2: %3 bits/dim").arg(i).arg(last_.temperature, 0, 'f', 2).arg(last_.bitsPerDim[i], 0, 'f', 3)
+                         : QString());
+}
+
+QString SamplesPanel::statusText() const { return state_->text().isEmpty() ? info_->text() : state_->text(); }
+QString SamplesPanel::zoomCaption() const { return zoomInfo_->text(); }
 
 QImage SamplesPanel::selectedImage() const { return grid_->images().value(std::max(0, grid_->selected())); }
 

@@ -1,5 +1,7 @@
 #pragma once
 // Live sampling: a grid of samples x = f^-1(T * eps) with a temperature slider, a seed, zoom, export.
+// The status line says when a request is waiting for the worker or being computed, so a moved
+// slider never shows its new value over old images without saying so.
 #include <QWidget>
 
 #include "ModelSession.h"
@@ -21,8 +23,12 @@ class SamplesPanel : public QWidget {
   QSpinBox* seedBox() const { return seed_; }
   ImageGrid* grid() const { return grid_; }
   double temperature() const;
-  const SampleResult& lastResult() const { return last_; }
+  const SampleReport& lastResult() const { return last_; }
   QImage selectedImage() const;
+  QString statusText() const;
+  QString zoomCaption() const;
+  // The temperature the panel starts at: flows give cleaner samples a little below 1 (see README).
+  static constexpr int kDefaultTemperaturePercent = 80;
 
  public Q_SLOTS:
   void resample();
@@ -34,14 +40,17 @@ class SamplesPanel : public QWidget {
   void samplesShown();  // after the grid shows a new result
 
  private:
-  void showResult(const SampleResult& r);
+  void showResult(const SampleReport& r);
+  void showZoom(int index);
+  void onModelOpened();
   ModelSession* session_;
   ImageGrid* grid_;
   PixelView* zoom_;
   QSlider* temperature_;
-  QLabel *temperatureLabel_, *info_, *zoomInfo_;
+  QLabel *temperatureLabel_, *info_, *zoomInfo_, *state_;
   QSpinBox *seed_, *gridSize_;
-  SampleResult last_;
+  SampleReport last_;
+  bool firstGrid_ = true;  // the first grid after a model opens is small, so samples appear at once
 };
 
 }  // namespace flowpp::ui

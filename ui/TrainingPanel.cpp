@@ -4,178 +4,151 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
-#include <QFormLayout>
+#include <QFileInfo>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSlider>
-#include <QSpinBox>
-#include <QStandardPaths>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
 #include "CurveChart.h"
 #include "Paths.h"
 #include "PixelView.h"
-#include "model/Checkpoint.h"
+#include "TrainingForm.h"
 #include "train/Ablations.h"
+#include "train/RunFolder.h"
 
 namespace flowpp::ui {
 
 namespace {
-const char* kFashionTrain = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
-const char* kFashionTest = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+bool dialogsAllowed() { return !qEnvironmentVariableIsSet("FLOWPP_NO_DIALOGS"); }
+const char* kBundledGroup = "bundled ablations";
 }  // namespace
 
-TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
-  config_ = new QComboBox;
-  for (const auto& f : QDir(modelsDirectory()).entryInfoList({"fmnist-*.json", "*.json"}, QDir::Files, QDir::Name))
-    if (config_->findData(f.absoluteFilePath()) < 0) config_->addItem(f.completeBaseName(), f.absoluteFilePath());
-  config_->setCurrentIndex(std::max(0, config_->findText("fmnist-small")));
-  config_->setToolTip(tr("Model config from models/; the fields below override it"));
-  filters_ = new QSpinBox;
-  filters_->setRange(4, 512);
-  filters_->setToolTip(tr("Hidden channels of every coupling's conditioning network"));
-  blocks_ = new QSpinBox;
-  blocks_->setRange(0, 32);
-  blocks_->setToolTip(tr("Conv-attention blocks per coupling"));
-  components_ = new QSpinBox;
-  components_->setRange(1, 64);
-  components_->setToolTip(tr("K: logistic mixture components of the CDF coupling"));
-  attention_ = new QComboBox;
-  attention_->addItems({"self", "none", "pointwise"});
-  attention_->setToolTip(tr("self: multi-head self-attention; none: convolutions only; pointwise: the official "
-                            "ablation's same-size maxout MLP. Per-stage settings of the config are kept."));
-  dequant_ = new QComboBox;
-  dequant_->addItems({"variational", "uniform"});
-  dequant_->setToolTip(tr("Variational: learned q(u|x) (Flow++); uniform: u ~ U[0,1) (the ablation)"));
-  coupling_ = new QComboBox;
-  coupling_->addItems({"mixlogistic", "affine"});
-  coupling_->setToolTip(tr("Logistic-mixture CDF coupling (Flow++) or affine coupling (RealNVP/Glow, the ablation)"));
-  trainData_ = new QLineEdit(QFile::exists(kFashionTrain) ? kFashionTrain : "");
-  testData_ = new QLineEdit(QFile::exists(kFashionTest) ? kFashionTest : "");
-  runDir_ = new QLineEdit(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + "/runs/run");
-  minutes_ = new QSpinBox;
-  minutes_->setRange(1, 100000);
-  minutes_->setValue(10);
-  minutes_->setSuffix(tr(" min"));
+QWidget* TrainingPanel::buildButtons() {
   start_ = new QPushButton(tr("Start"));
   start_->setToolTip(tr("Start a new run in the run folder (same trainer as `flowpp train`)"));
   pause_ = new QPushButton(tr("Pause"));
   pause_->setToolTip(tr("Checkpoint and stop; Resume continues exactly from that step"));
   resume_ = new QPushButton(tr("Resume"));
+  resume_->setToolTip(tr("Continue the run in the run folder from its newest checkpoint, bit for bit"));
   stop_ = new QPushButton(tr("Stop"));
+  stop_->setToolTip(tr("Checkpoint and end the run"));
   ablations_ = new QPushButton(tr("Run ablations"));
   ablations_->setToolTip(tr("Queue the four variants of the paper's Table 2 — full, uniform dequantization, affine "
-                            "coupling, no attention — each widened to the full model's parameter count"));
+                            "coupling, no attention — each widened to the full model's parameter count, same budget"));
   auto* load = new QPushButton(tr("Load run…"));
-  load->setToolTip(tr("Add the curves of a run folder (its metrics.jsonl), e.g. one trained on a GPU server"));
-  status_ = new QLabel(tr("Idle"));
-  status_->setWordWrap(true);
-
-  chart_ = new CurveChart;
-  chart_->setRuns(&runs_);
-  xAxis_ = new QComboBox;
-  xAxis_->addItems({tr("steps"), tr("epochs"), tr("wall time")});
-  logX_ = new QCheckBox(tr("log x"));
-  smoothing_ = new QSlider(Qt::Horizontal);
-  smoothing_->setRange(0, 95);
-  smoothing_->setValue(60);
-  smoothing_->setToolTip(tr("Smoothing of the train curve (EMA weight); the raw points stay visible"));
-  auto* exportPng = new QPushButton(tr("PNG…"));
-  auto* exportCsv = new QPushButton(tr("CSV…"));
-  table_ = new QTableWidget(0, 5);
-  table_->setHorizontalHeaderLabels({tr("run"), tr("parameters"), tr("final test bpd"), tr("best test bpd"), tr("Δ vs full")});
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  samples_ = new PixelView;
-  samples_->setToolTip(tr("Samples from the EMA weights, saved every so often during training"));
-  samplesSlider_ = new QSlider(Qt::Horizontal);
-  samplesSlider_->setToolTip(tr("Scrub through the saved sample grids to see how samples evolved"));
-  samplesLabel_ = new QLabel;
-
-  auto* form = new QFormLayout;
-  form->addRow(tr("Config"), config_);
-  form->addRow(tr("Filters"), filters_);
-  form->addRow(tr("Blocks"), blocks_);
-  form->addRow(tr("Components K"), components_);
-  form->addRow(tr("Attention"), attention_);
-  form->addRow(tr("Dequantizer"), dequant_);
-  form->addRow(tr("Coupling"), coupling_);
-  form->addRow(tr("Train data"), trainData_);
-  form->addRow(tr("Test data"), testData_);
-  form->addRow(tr("Run folder"), runDir_);
-  form->addRow(tr("Budget"), minutes_);
-  auto* buttons = new QGridLayout;
+  load->setToolTip(tr("Add the curves of a run folder (its metrics.jsonl), e.g. one trained on a GPU server; the "
+                      "curves keep growing while that run is still being written"));
+  auto* box = new QWidget;
+  auto* buttons = new QGridLayout(box);
+  buttons->setContentsMargins(0, 0, 0, 0);
   buttons->addWidget(start_, 0, 0);
   buttons->addWidget(pause_, 0, 1);
   buttons->addWidget(resume_, 1, 0);
   buttons->addWidget(stop_, 1, 1);
   buttons->addWidget(ablations_, 2, 0);
   buttons->addWidget(load, 2, 1);
-  auto* left = new QVBoxLayout;
-  left->addLayout(form);
-  left->addLayout(buttons);
-  left->addWidget(status_);
-  left->addWidget(samples_, 1);
-  left->addWidget(samplesSlider_);
-  left->addWidget(samplesLabel_);
-  auto* chartControls = new QHBoxLayout;
-  chartControls->addWidget(new QLabel(tr("x:")));
-  chartControls->addWidget(xAxis_);
-  chartControls->addWidget(logX_);
-  chartControls->addWidget(new QLabel(tr("smoothing")));
-  chartControls->addWidget(smoothing_);
-  chartControls->addWidget(exportPng);
-  chartControls->addWidget(exportCsv);
-  auto* right = new QVBoxLayout;
-  right->addWidget(chart_, 3);
-  right->addLayout(chartControls);
-  right->addWidget(table_, 1);
-  auto* layout = new QHBoxLayout(this);
-  layout->addLayout(left, 1);
-  layout->addLayout(right, 3);
-
-  auto fillFromConfig = [this] {
-    try {
-      auto c = ModelConfig::load(config_->currentData().toString().toStdString());
-      filters_->setValue(c.flow.filters);
-      blocks_->setValue(c.flow.blocks);
-      components_->setValue(std::max(1, c.flow.components));
-      attention_->setCurrentText(QString::fromStdString(toString(c.flow.attention)));
-      dequant_->setCurrentText(QString::fromStdString(c.dequantizer.type));
-      coupling_->setCurrentText(QString::fromStdString(c.flow.coupling));
-    } catch (const std::exception& e) {
-      status_->setText(tr("Config error: %1").arg(e.what()));
-    }
-  };
-  connect(config_, &QComboBox::currentIndexChanged, this, fillFromConfig);
-  fillFromConfig();
   connect(start_, &QPushButton::clicked, this, &TrainingPanel::start);
   connect(pause_, &QPushButton::clicked, this, &TrainingPanel::pause);
   connect(resume_, &QPushButton::clicked, this, &TrainingPanel::resume);
   connect(stop_, &QPushButton::clicked, this, &TrainingPanel::stop);
   connect(ablations_, &QPushButton::clicked, this, &TrainingPanel::runAblations);
   connect(load, &QPushButton::clicked, this, &TrainingPanel::chooseRunToLoad);
+  pause_->setEnabled(false);
+  stop_->setEnabled(false);
+  return box;
+}
+
+QWidget* TrainingPanel::buildChartControls() {
+  xAxis_ = new QComboBox;
+  xAxis_->addItems({tr("steps"), tr("epochs"), tr("wall time")});
+  logX_ = new QCheckBox(tr("log x"));
+  followBox_ = new QCheckBox(tr("follow"));
+  followBox_->setChecked(true);
+  followBox_->setToolTip(tr("Keep the axes around all the data as it grows; zooming turns this off"));
+  smoothing_ = new QSlider(Qt::Horizontal);
+  smoothing_->setRange(0, 95);
+  smoothing_->setValue(60);
+  smoothing_->setToolTip(tr("Smoothing of the train curve (EMA weight); the raw points stay visible"));
+  auto* exportPng = new QPushButton(tr("PNG…"));
+  auto* exportCsv = new QPushButton(tr("CSV…"));
+  auto* box = new QWidget;
+  auto* row = new QHBoxLayout(box);
+  row->setContentsMargins(0, 0, 0, 0);
+  row->addWidget(new QLabel(tr("x:")));
+  row->addWidget(xAxis_);
+  row->addWidget(logX_);
+  row->addWidget(followBox_);
+  row->addWidget(new QLabel(tr("smoothing")));
+  row->addWidget(smoothing_, 1);
+  row->addWidget(exportPng);
+  row->addWidget(exportCsv);
   connect(xAxis_, &QComboBox::currentIndexChanged, this, [this](int i) { chart_->setXAxis(CurveChart::XAxis(i)); });
   connect(logX_, &QCheckBox::toggled, chart_, &CurveChart::setLogX);
+  connect(followBox_, &QCheckBox::toggled, chart_, &CurveChart::setFollow);
+  connect(chart_, &CurveChart::followChanged, followBox_, &QCheckBox::setChecked);
   connect(smoothing_, &QSlider::valueChanged, this, [this](int v) { chart_->setSmoothing(v / 100.0); });
   connect(exportPng, &QPushButton::clicked, this, [this] {
     const QString p = QFileDialog::getSaveFileName(this, tr("Export chart"), "curves.png", tr("PNG images (*.png)"));
-    if (!p.isEmpty()) chart_->grab().save(p, "PNG");
+    if (!p.isEmpty() && !chart_->grab().save(p, "PNG")) status_->setText(tr("Could not write %1").arg(p));
   });
   connect(exportCsv, &QPushButton::clicked, this, [this] {
     const QString p = QFileDialog::getSaveFileName(this, tr("Export curves"), "curves.csv", tr("CSV files (*.csv)"));
-    if (!p.isEmpty()) chart_->exportCsv(p);
+    if (!p.isEmpty() && !chart_->exportCsv(p)) status_->setText(tr("Could not write %1").arg(p));
   });
+  return box;
+}
+
+TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
+  form_ = new TrainingForm;
+  status_ = new QLabel(tr("Idle"));
+  status_->setWordWrap(true);
+  chart_ = new CurveChart;
+  chart_->setRuns(&runs_);
+  table_ = new QTableWidget(0, 5);
+  table_->setHorizontalHeaderLabels({tr("run"), tr("parameters"), tr("final test bpd"), tr("best test bpd"), tr("Δ vs full (same budget)")});
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setToolTip(tr("Δ compares each ablation with the full run of its own group (same seed, batch and budget)"));
+  samples_ = new PixelView;
+  samples_->setToolTip(tr("Samples from the EMA weights, saved every so often during training"));
+  samplesSlider_ = new QSlider(Qt::Horizontal);
+  samplesSlider_->setToolTip(tr("Scrub through the saved sample grids to see how samples evolved"));
+  samplesLabel_ = new QLabel;
+  samplesLabel_->setWordWrap(true);
+
+  auto* left = new QVBoxLayout;
+  left->addWidget(form_);
+  left->addWidget(buildButtons());
+  left->addWidget(status_);
+  left->addWidget(samples_, 1);
+  left->addWidget(samplesSlider_);
+  left->addWidget(samplesLabel_);
+  auto* right = new QVBoxLayout;
+  right->addWidget(chart_, 3);
+  right->addWidget(buildChartControls());
+  right->addWidget(table_, 1);
+  auto* layout = new QHBoxLayout(this);
+  layout->addLayout(left, 1);
+  layout->addLayout(right, 3);
+
+  connect(form_, &TrainingForm::message, status_, &QLabel::setText);
   connect(samplesSlider_, &QSlider::valueChanged, this, &TrainingPanel::updateSamples);
+  connect(table_, &QTableWidget::itemSelectionChanged, this, [this] {
+    const auto rows = table_->selectionModel()->selectedRows();
+    if (!rows.isEmpty() && !isRunning()) previewRun_ = table_->item(rows.first().row(), 0)->text(), updateSamples();
+  });
   poll_.setInterval(40);  // GUI redraws at most every 40 ms
   connect(&poll_, &QTimer::timeout, this, &TrainingPanel::poll);
-  pause_->setEnabled(false);
-  stop_->setEnabled(false);
+  follow_.setInterval(1000);  // loaded runs that another process still writes
+  connect(&follow_, &QTimer::timeout, this, &TrainingPanel::followLoadedRuns);
+  follow_.start();
   loadBundledAblations();
 }
 
@@ -186,35 +159,22 @@ TrainingPanel::~TrainingPanel() {
   }
 }
 
-ModelConfig TrainingPanel::currentConfig() const {
-  auto c = ModelConfig::load(config_->currentData().toString().toStdString());
-  c.flow.filters = filters_->value();
-  c.flow.blocks = blocks_->value();
-  c.flow.components = components_->value();
-  const auto attention = attentionFromString(attention_->currentText().toStdString());
-  if (attention != c.flow.attention) {
-    c.flow.attention = attention;
-    for (auto& s : c.flow.stages) s.attention.reset();
-  }
-  c.dequantizer.type = dequant_->currentText().toStdString();
-  c.flow.coupling = coupling_->currentText().toStdString();
-  return c;
-}
-
-void TrainingPanel::setTrainData(const QString& path) { trainData_->setText(path); }
-void TrainingPanel::setRunFolder(const QString& path) { runDir_->setText(path); }
+ModelConfig TrainingPanel::currentConfig() const { return form_->config(); }
+void TrainingPanel::setTrainData(const QString& path) { form_->setTrainData(path); }
+void TrainingPanel::setRunFolder(const QString& path) { form_->setRunFolder(path); }
 void TrainingPanel::setSteps(int steps) { steps_ = steps; }
 bool TrainingPanel::isRunning() const { return worker_ && worker_->isRunning(); }
+QString TrainingPanel::statusText() const { return status_->text(); }
+QString TrainingPanel::samplesCaption() const { return samplesLabel_->text(); }
 
-TrainingJob TrainingPanel::jobFor(const QString& name, const ModelConfig& config, bool resume) const {
+TrainingJob TrainingPanel::jobFor(const QString& name, const ModelConfig& config, const QString& dir, bool resume) const {
   TrainingJob job;
   job.name = name;
   job.config = config;
-  job.trainData = trainData_->text();
-  job.testData = testData_->text();
-  job.options.runDir = name == QFileInfo(runDir_->text()).fileName() ? runDir_->text().toStdString()
-                                                                     : (runDir_->text() + "-" + name).toStdString();
-  job.options.minutes = steps_ > 0 ? 0 : minutes_->value();
+  job.trainData = form_->trainData();
+  job.testData = form_->testData();
+  job.options.runDir = dir.toStdString();
+  job.options.minutes = steps_ > 0 ? 0 : form_->minutes();
   job.options.steps = steps_;
   job.options.resume = resume;
   job.options.logEvery = steps_ > 0 ? 1 : 10;
@@ -222,104 +182,155 @@ TrainingJob TrainingPanel::jobFor(const QString& name, const ModelConfig& config
   job.options.evalImages = 500;
   job.options.checkpointEvery = steps_ > 0 ? 5 : 100;
   job.options.sampleEvery = steps_ > 0 ? 5 : 100;
-  job.options.device = torch::cuda::is_available() ? "cuda" : "cpu";
+  job.options.device = "auto";
   return job;
 }
 
-void TrainingPanel::launch(const QVector<TrainingJob>& jobs) {
-  if (isRunning()) return;
+QString TrainingPanel::freshFolderFor(const QString& dir) {
+  const auto held = runContents(dir.toStdString());
+  if (held.empty()) return dir;
+  const QString fresh = QString::fromStdString(freshRunFolder(dir.toStdString()));
+  if (dialogsAllowed() &&
+      QMessageBox::question(this, tr("Run folder in use"),
+                            tr("%1 already holds a run (%2). A run folder belongs to one run, so nothing of it will change.\n\n"
+                               "Start the new run in %3 instead?").arg(dir, QString::fromStdString(held), fresh)) != QMessageBox::Yes)
+    return {};
+  form_->setRunFolder(fresh);
+  return fresh;
+}
+
+void TrainingPanel::launch(const QVector<TrainingJob>& jobs, const QString& group) {
+  if (isRunning() || jobs.isEmpty()) return;
   for (const auto& job : jobs) {
-    if (!job.options.resume) runs_.erase(std::remove_if(runs_.begin(), runs_.end(), [&](const TrainingRun& r) { return r.name == job.name; }), runs_.end());
-    if (!runNamed(job.name)) {
-      TrainingRun run;
-      run.name = job.name;
-      run.dir = QString::fromStdString(job.options.runDir);
-      runs_.push_back(run);
-    }
-    runNamed(job.name)->live = true;
-    if (job.options.resume) {  // the trainer rewrites the metrics after the checkpoint; reload them
-      auto reloaded = TrainingRun::load(runNamed(job.name)->dir);
-      runNamed(job.name)->points = reloaded.points;
-    }
+    runs_.erase(std::remove_if(runs_.begin(), runs_.end(), [&](const TrainingRun& r) { return r.name == job.name; }), runs_.end());
+    TrainingRun run;
+    run.name = job.name;
+    run.dir = QString::fromStdString(job.options.runDir);
+    run.group = group;
+    run.variant = jobs.size() > 1 ? job.name : QString();
+    if (job.options.resume) run.follow();  // the curve so far; the trainer rewrites the lines after its checkpoint
+    run.readOffset = 0;
+    run.live = true;
+    runs_.push_back(run);
   }
   lastJobs_ = jobs;
+  lastGroup_ = group;
+  previewRun_ = jobs.front().name;
+  form_->showConfig(jobs.front().config, jobs.front().name);
   delete worker_;
   worker_ = new TrainingWorker(this);
   worker_->setJobs(jobs);
   connect(worker_, &TrainingWorker::jobFailed, this, [this](const QString& name, const QString& msg) {
     status_->setText(tr("Run %1 failed: %2").arg(name, msg));
   });
-  connect(worker_, &QThread::finished, this, [this] {
-    poll();
-    poll_.stop();
-    for (auto& r : runs_) r.live = false;
-    start_->setEnabled(true), ablations_->setEnabled(true), resume_->setEnabled(true);
-    pause_->setEnabled(false), stop_->setEnabled(false);
-    const QString why = worker_->divergence();
-    if (!why.isEmpty()) {
-      status_->setText(tr("Paused: %1").arg(why));
-      Q_EMIT diverged(why);
-      if (!qEnvironmentVariableIsSet("FLOWPP_NO_DIALOGS") &&
-          QMessageBox::question(this, tr("Training paused"),
-                                tr("%1\n\nResume from the last good checkpoint?").arg(why)) == QMessageBox::Yes)
-        resume();
-    } else if (!status_->text().endsWith(tr(" — stopped"))) {
-      status_->setText(status_->text() + tr(" — stopped"));
-    }
-    Q_EMIT runFinished();
-  });
+  connect(worker_, &QThread::finished, this, &TrainingPanel::finished);
   start_->setEnabled(false), ablations_->setEnabled(false), resume_->setEnabled(false);
   pause_->setEnabled(true), stop_->setEnabled(true);
+  pausing_ = false;
   status_->setText(tr("Loading data…"));
   sessionClock_.start();
   worker_->start();
   poll_.start();
 }
 
+void TrainingPanel::finished() {
+  poll();
+  poll_.stop();
+  TrainingRun* last = nullptr;
+  for (auto& r : runs_)
+    if (r.live) r.live = false, last = &r;
+  form_->setEditable(true);
+  start_->setEnabled(true), ablations_->setEnabled(true), resume_->setEnabled(true);
+  pause_->setEnabled(false), stop_->setEnabled(false);
+  const QString why = worker_->divergence();
+  const QString step = last && !last->points().empty() ? QString::number(last->points().back().step) : QString("?");
+  if (!why.isEmpty()) {
+    status_->setText(tr("Paused by the loss guard: %1").arg(why));
+    Q_EMIT diverged(why);
+    if (dialogsAllowed() && QMessageBox::question(this, tr("Training paused"), tr("%1\n\nResume from here?").arg(why)) == QMessageBox::Yes)
+      resume();
+  } else if (status_->text().startsWith(tr("Run "))) {
+    // a failure message stays as it is
+  } else if (pausing_) {
+    status_->setText(tr("%1 paused at step %2 (checkpoint saved) — Resume continues exactly.").arg(last ? last->name : QString(), step));
+  } else if (worker_->stopRequested()) {
+    status_->setText(tr("%1 stopped at step %2 (checkpoint saved).").arg(last ? last->name : QString(), step));
+  } else {
+    const double test = last ? last->finalTest() : qQNaN();
+    status_->setText(tr("%1 finished at step %2%3.").arg(last ? last->name : QString(), step,
+                                                          qIsNaN(test) ? QString() : tr(", test %1 bits/dim").arg(test, 0, 'f', 3)));
+  }
+  Q_EMIT runFinished();
+}
+
 void TrainingPanel::start() {
   try {
-    launch({jobFor(QFileInfo(runDir_->text()).fileName(), currentConfig(), false)});
+    const auto config = currentConfig();
+    const QString dir = freshFolderFor(form_->runFolder());
+    if (dir.isEmpty()) return;
+    launch({jobFor(QFileInfo(dir).fileName(), config, dir, false)}, dir);
   } catch (const std::exception& e) {
     status_->setText(tr("Cannot start: %1").arg(e.what()));
   }
 }
 
 void TrainingPanel::pause() {
-  if (worker_) worker_->stop();
+  if (!worker_) return;
+  pausing_ = true;
+  worker_->stop();
   status_->setText(tr("Pausing: saving a checkpoint…"));
 }
 
+void TrainingPanel::stop() {
+  if (!worker_) return;
+  pausing_ = false;
+  worker_->stop();
+  status_->setText(tr("Stopping: saving a checkpoint…"));
+}
+
 void TrainingPanel::resume() {
-  if (lastJobs_.isEmpty()) lastJobs_ = {jobFor(QFileInfo(runDir_->text()).fileName(), currentConfig(), true)};
+  // The run folder field decides; the last queue is resumed when the field still names its folder.
   QVector<TrainingJob> jobs;
-  for (auto job : lastJobs_) {
-    if (newestCheckpointIn(job.options.runDir).empty()) continue;
-    job.options.resume = true;
-    if (job.options.minutes > 0) job.options.minutes = minutes_->value();
-    jobs.push_back(job);
-  }
-  if (jobs.isEmpty()) {
-    status_->setText(tr("Nothing to resume: the run folder has no checkpoint"));
+  const QString dir = form_->runFolder();
+  try {
+    bool lastQueue = false;
+    for (const auto& job : lastJobs_) lastQueue = lastQueue || QString::fromStdString(job.options.runDir).startsWith(dir);
+    const auto candidates = lastQueue ? lastJobs_ : QVector<TrainingJob>{};
+    for (auto job : candidates) {
+      if (newestCheckpoint(job.options.runDir).empty()) continue;
+      job.options.resume = true;
+      job.config = ModelConfig::load(job.options.runDir + "/config.json");
+      if (job.options.minutes > 0) job.options.minutes = form_->minutes();
+      jobs.push_back(job);
+    }
+    if (jobs.isEmpty() && !newestCheckpoint(dir.toStdString()).empty())
+      jobs = {jobFor(QFileInfo(dir).fileName(), ModelConfig::load((dir + "/config.json").toStdString()), dir, true)};
+  } catch (const std::exception& e) {
+    status_->setText(tr("Cannot resume: %1").arg(e.what()));
     return;
   }
-  launch(jobs);
+  if (jobs.isEmpty()) {
+    status_->setText(tr("Nothing to resume: %1 has no checkpoint").arg(dir));
+    return;
+  }
+  launch(jobs, jobs.size() > 1 ? lastGroup_ : dir);
 }
 
-void TrainingPanel::stop() {
-  if (worker_) worker_->stop();
-  lastJobs_.clear();
-}
-
-QVector<TrainingJob> TrainingPanel::ablationJobs() const {
+QVector<TrainingJob> TrainingPanel::ablationJobs(const QString& base) const {
   QVector<TrainingJob> jobs;
-  for (const auto& v : ablationVariants(currentConfig())) jobs.push_back(jobFor(QString::fromStdString(v.name), v.config, false));
+  for (const auto& v : ablationVariants(currentConfig())) {
+    const auto name = QString::fromStdString(v.name);
+    jobs.push_back(jobFor(name, v.config, base + "-" + name, false));
+  }
   return jobs;
 }
 
 void TrainingPanel::runAblations() {
   try {
-    status_->setText(tr("Matching parameter counts…"));
-    launch(ablationJobs());
+    QString base = form_->runFolder();
+    for (int i = 2; !runContents((base + "-full").toStdString()).empty(); ++i) base = form_->runFolder() + "-" + QString::number(i);
+    launch(ablationJobs(base), base);
+    status_->setText(tr("Ablations queued in %1-*: full, uniform dequantization, affine coupling, no attention").arg(base));
   } catch (const std::exception& e) {
     status_->setText(tr("Cannot start the ablations: %1").arg(e.what()));
   }
@@ -335,57 +346,71 @@ void TrainingPanel::poll() {
   if (!worker_) return;
   const auto lines = worker_->drain();
   if (lines.isEmpty()) return;
-  for (const auto& [name, line] : lines) {
-    auto* run = runNamed(name);
-    if (run) run->addLine(line);
-  }
-  const auto& [name, lastLine] = lines.back();
-  if (auto* run = runNamed(name); run && !run->points.isEmpty()) {
-    const auto& p = run->points.back();
-    // ETA from the budget: minutes of this session, or the remaining steps at the current rate.
-    double etaSeconds = 0;
-    const auto& job = lastJobs_.isEmpty() ? TrainingJob{} : lastJobs_.front();
-    if (job.options.steps > 0 && p.imagesPerSec > 0)
-      etaSeconds = (job.options.steps - p.step) * job.config.training.batchSize / p.imagesPerSec;
-    else if (job.options.minutes > 0)
-      etaSeconds = std::max(0.0, job.options.minutes * 60 - sessionClock_.elapsed() / 1000.0);
-    status_->setText(tr("%1 · step %2 · train %3 · test %4 bits/dim · lr %5 · %6 images/s · ETA %7 min")
-                         .arg(name)
-                         .arg(p.step)
-                         .arg(p.train, 0, 'f', 3)
-                         .arg(qIsNaN(run->finalTest()) ? tr("–") : QString::number(run->finalTest(), 'f', 3))
-                         .arg(p.lr, 0, 'g', 3)
-                         .arg(p.imagesPerSec, 0, 'f', 0)
-                         .arg(etaSeconds / 60.0, 0, 'f', 1));
-  }
+  for (const auto& [name, line] : lines)
+    if (auto* run = runNamed(name)) run->addLine(line);
+  if (auto* run = runNamed(lines.back().first); run && !run->points().empty() && !worker_->stopRequested()) updateStatus(*run);
   chart_->scheduleRedraw();
   updateTable();
   updateSamples();
   Q_EMIT metricsArrived();
 }
 
+void TrainingPanel::updateStatus(const TrainingRun& run) {
+  const auto& p = run.points().back();
+  // ETA from the budget: minutes of this session, or the remaining steps at the current rate.
+  double eta = 0;
+  const auto* job = lastJobs_.isEmpty() ? nullptr : &lastJobs_.front();
+  if (job && job->options.steps > 0 && p.imagesPerSec > 0)
+    eta = (job->options.steps - p.step) * job->config.training.batchSize / p.imagesPerSec;
+  else if (job && job->options.minutes > 0)
+    eta = std::max(0.0, job->options.minutes * 60 - sessionClock_.elapsed() / 1000.0);
+  status_->setText(tr("%1 · step %2 · train %3 · test %4 bits/dim · lr %5 · %6 images/s · ETA %7 min")
+                       .arg(run.name)
+                       .arg(p.step)
+                       .arg(p.train, 0, 'f', 3)
+                       .arg(qIsNaN(run.finalTest()) ? tr("–") : QString::number(run.finalTest(), 'f', 3))
+                       .arg(p.lr, 0, 'g', 3)
+                       .arg(p.imagesPerSec, 0, 'f', 0)
+                       .arg(eta / 60.0, 0, 'f', 1));
+}
+
+void TrainingPanel::followLoadedRuns() {
+  bool changed = false;
+  for (auto& r : runs_)
+    if (r.followed && !r.live) changed = r.follow() || changed;
+  if (!changed) return;
+  chart_->scheduleRedraw();
+  updateTable();
+  Q_EMIT metricsArrived();
+}
+
 void TrainingPanel::updateTable() {
   table_->setRowCount(runs_.size());
-  double full = qQNaN();
-  for (const auto& r : runs_)
-    if (r.name == "full" || r.name.endsWith("fmnist-small")) full = r.finalTest();
   for (int i = 0; i < runs_.size(); ++i) {
     const auto& r = runs_[i];
-    const double fin = r.finalTest(), best = r.bestTest();
-    const QStringList cells = {r.name, QLocale().toString(r.parameters), qIsNaN(fin) ? "–" : QString::number(fin, 'f', 3),
-                               qIsNaN(best) ? "–" : QString::number(best, 'f', 3),
-                               qIsNaN(fin) || qIsNaN(full) ? "–" : QString("%1%2").arg(fin >= full ? "+" : "").arg(fin - full, 0, 'f', 3)};
-    for (int c = 0; c < cells.size(); ++c) table_->setItem(i, c, new QTableWidgetItem(cells[c]));
+    const TrainingRun* full = nullptr;
+    for (const auto& other : runs_)
+      if (!r.variant.isEmpty() && other.group == r.group && other.variant == "full") full = &other;
+    const double fin = r.finalTest(), best = r.bestTest(), ref = full ? full->finalTest() : qQNaN();
+    const QString delta = qIsNaN(fin) || qIsNaN(ref) || full == &r ? "–" : QString("%1%2").arg(fin >= ref ? "+" : "").arg(fin - ref, 0, 'f', 3);
+    const QStringList cells = {r.name, r.parameters() > 0 ? QLocale().toString(r.parameters()) : tr("–"),
+                               qIsNaN(fin) ? "–" : QString::number(fin, 'f', 3), qIsNaN(best) ? "–" : QString::number(best, 'f', 3), delta};
+    for (int c = 0; c < cells.size(); ++c) {
+      auto* item = new QTableWidgetItem(cells[c]);
+      if (c == 4 && full && full != &r) item->setToolTip(tr("vs %1 (group: %2)").arg(full->name, r.group));
+      table_->setItem(i, c, item);
+    }
   }
 }
 
 void TrainingPanel::updateSamples() {
-  const TrainingRun* live = nullptr;
-  for (const auto& r : runs_)
-    if (r.live || !live) live = &r;
-  if (!live) return;
-  const auto files = QDir(live->dir + "/samples").entryInfoList({"step-*.png"}, QDir::Files, QDir::Name);
-  if (files.isEmpty()) return;
+  const TrainingRun* run = previewRun_.isEmpty() ? nullptr : runNamed(previewRun_);
+  const auto files = run ? QDir(run->dir + "/samples").entryInfoList({"step-*.png"}, QDir::Files, QDir::Name) : QFileInfoList{};
+  if (files.isEmpty()) {
+    samples_->setImage({});
+    samplesLabel_->setText(run ? tr("%1: no saved samples yet").arg(run->name) : tr("Samples of the selected run appear here"));
+    return;
+  }
   const bool atEnd = samplesSlider_->value() == samplesSlider_->maximum();
   {
     const QSignalBlocker block(samplesSlider_);
@@ -394,35 +419,43 @@ void TrainingPanel::updateSamples() {
   }
   const auto& f = files[std::clamp(samplesSlider_->value(), 0, static_cast<int>(files.size()) - 1)];
   samples_->setImage(QImage(f.absoluteFilePath()));
-  samplesLabel_->setText(tr("%1: samples at %2").arg(live->name, f.completeBaseName()));
+  samplesLabel_->setText(tr("%1: samples at %2").arg(run->name, f.completeBaseName()));
 }
 
 QString TrainingPanel::loadRun(const QString& dir) {
-  int skipped = 0;
   QString error;
-  auto run = TrainingRun::load(dir, &skipped, &error);
-  if (run.points.isEmpty()) return error.isEmpty() ? tr("%1: no metrics").arg(dir) : error;
+  auto run = TrainingRun::load(dir, &error);
+  if (run.points().empty()) return error.isEmpty() ? tr("%1: no metrics").arg(dir) : error;
+  run.followed = true;
   runs_.erase(std::remove_if(runs_.begin(), runs_.end(), [&](const TrainingRun& r) { return r.name == run.name; }), runs_.end());
   runs_.push_back(run);
   chart_->scheduleRedraw();
   updateTable();
-  return skipped > 0 ? tr("%1: skipped %2 unreadable lines").arg(dir).arg(skipped) : QString();
+  return run.log.skipped > 0 ? tr("%1: skipped %2 unreadable lines").arg(dir).arg(run.log.skipped) : QString();
 }
 
 void TrainingPanel::chooseRunToLoad() {
   const QString dir = QFileDialog::getExistingDirectory(this, tr("Run folder (with metrics.jsonl)"));
   if (dir.isEmpty()) return;
   const QString message = loadRun(dir);
-  status_->setText(message.isEmpty() ? tr("Loaded %1").arg(dir) : message);
+  status_->setText(message.isEmpty() ? tr("Loaded %1 (following it while it grows)").arg(dir) : message);
 }
 
 void TrainingPanel::loadBundledAblations() {
-  for (const auto& d : QDir(modelsDirectory() + "/ablations").entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) loadRun(d.absoluteFilePath());
+  const QString base = "fmnist-small";
+  for (const auto& d : QDir(modelsDirectory() + "/ablations").entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
+    if (!loadRun(d.absoluteFilePath()).isEmpty()) continue;
+    auto& run = runs_.back();
+    run.followed = false;
+    run.group = kBundledGroup;
+    run.variant = run.name == base ? "full" : run.name.mid(base.size() + 1);
+  }
+  updateTable();
 }
 
 bool TrainingPanel::confirmClose() {
   if (!isRunning()) return true;
-  if (!qEnvironmentVariableIsSet("FLOWPP_NO_DIALOGS") &&
+  if (dialogsAllowed() &&
       QMessageBox::question(this, tr("Training in progress"),
                             tr("A training run is in progress. Save a checkpoint and stop it? (Resume it later from the "
                                "Training tab or with `flowpp train --resume`.)")) != QMessageBox::Yes)

@@ -1,7 +1,8 @@
 #pragma once
-// Training panel: start, pause, resume and stop runs of the project's trainer; live curves, a live
-// grid of EMA samples with a slider over the saved grids; the paper's four-way ablation with a
-// Table-2-style comparison; runs loaded from folders (e.g. trained elsewhere with `flowpp train`).
+// Training panel: start, pause, resume and stop runs of the project's trainer; live curves; a grid
+// of EMA samples with a slider over the saved grids; the paper's four-way ablation with a
+// Table-2-style comparison (each variant against the full run of the same budget); runs loaded
+// from folders, followed while another process (a GPU server, a distributed run) still writes them.
 #include <QElapsedTimer>
 #include <QTimer>
 #include <QWidget>
@@ -12,17 +13,15 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
-class QLineEdit;
 class QPushButton;
 class QSlider;
-class QSpinBox;
-class QDoubleSpinBox;
 class QTableWidget;
 
 namespace flowpp::ui {
 
 class CurveChart;
 class PixelView;
+class TrainingForm;
 
 class TrainingPanel : public QWidget {
   Q_OBJECT
@@ -30,8 +29,8 @@ class TrainingPanel : public QWidget {
   explicit TrainingPanel(QWidget* parent = nullptr);
   ~TrainingPanel() override;
 
-  // The config the form describes: the chosen file with the form's overrides.
-  ModelConfig currentConfig() const;
+  ModelConfig currentConfig() const;  // the form's config; throws ConfigError
+  TrainingForm* form() const { return form_; }
   void setTrainData(const QString& path);
   void setRunFolder(const QString& path);
   void setSteps(int steps);  // > 0: a step budget instead of minutes (tests, quick runs)
@@ -39,12 +38,14 @@ class TrainingPanel : public QWidget {
   const QVector<TrainingRun>& runs() const { return runs_; }
   CurveChart* chart() const { return chart_; }
   QTableWidget* table() const { return table_; }
+  QString statusText() const;
+  QString samplesCaption() const;
   // Asks before closing while a run is active; stops it (with a checkpoint) when the user agrees.
   bool confirmClose();
-  // Loads a run folder's metrics; returns an error message (empty on success).
+  // Loads a run folder's metrics and keeps following the file; returns an error message ("" on success).
   QString loadRun(const QString& dir);
-  // The four ablation jobs of the current config (what "Run ablations" queues).
-  QVector<TrainingJob> ablationJobs() const;
+  // The four ablation jobs of the current config (what "Run ablations" queues) under `base`.
+  QVector<TrainingJob> ablationJobs(const QString& base) const;
 
  public Q_SLOTS:
   void start();
@@ -60,9 +61,15 @@ class TrainingPanel : public QWidget {
   void diverged(const QString& message);
 
  private:
-  void launch(const QVector<TrainingJob>& jobs);
-  TrainingJob jobFor(const QString& name, const ModelConfig& config, bool resume) const;
+  QWidget* buildButtons();
+  QWidget* buildChartControls();
+  void launch(const QVector<TrainingJob>& jobs, const QString& group);
+  TrainingJob jobFor(const QString& name, const ModelConfig& config, const QString& dir, bool resume) const;
+  QString freshFolderFor(const QString& dir);  // asks (or, without dialogs, decides) when dir holds a run
   void poll();
+  void followLoadedRuns();
+  void finished();
+  void updateStatus(const TrainingRun& run);
   void updateTable();
   void updateSamples();
   TrainingRun* runNamed(const QString& name);
@@ -71,18 +78,20 @@ class TrainingPanel : public QWidget {
   TrainingWorker* worker_ = nullptr;
   QVector<TrainingRun> runs_;
   QVector<TrainingJob> lastJobs_;
-  QTimer poll_;
-  QComboBox *config_, *attention_, *dequant_, *coupling_, *xAxis_;
-  QSpinBox *filters_, *blocks_, *components_, *minutes_;
-  QLineEdit *trainData_, *testData_, *runDir_;
+  QString lastGroup_;
+  QTimer poll_, follow_;
+  TrainingForm* form_;
   QPushButton *start_, *pause_, *resume_, *stop_, *ablations_;
   QLabel *status_, *samplesLabel_;
   CurveChart* chart_;
-  QCheckBox* logX_;
+  QComboBox* xAxis_;
+  QCheckBox *logX_, *followBox_;
   QSlider *smoothing_, *samplesSlider_;
   QTableWidget* table_;
   PixelView* samples_;
+  QString previewRun_;  // whose samples the preview shows
   int steps_ = 0;
+  bool pausing_ = false;
   QElapsedTimer sessionClock_;
 };
 

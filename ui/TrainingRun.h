@@ -1,30 +1,34 @@
 #pragma once
-// One training run as the panel shows it: its metrics (from metrics.jsonl or streamed live).
+// One training run as the panel shows it: its metrics (read from metrics.jsonl, streamed live, or
+// followed while another process writes them) and where it lives.
 #include <QString>
 #include <QStringList>
-#include <QVector>
+
+#include "train/MetricsLog.h"
 
 namespace flowpp::ui {
 
-struct MetricPoint {
-  double step = 0, epoch = 0, wall = 0;
-  double train = qQNaN(), test = qQNaN();
-  double lr = 0, imagesPerSec = 0;
-};
-
 struct TrainingRun {
   QString name, dir;
-  qint64 parameters = 0;
-  QVector<MetricPoint> points;
-  QStringList events;
-  bool live = false;
+  // Runs of one comparison (an ablation queue, or the bundled ablations) share a group; within it
+  // `variant` names the ablation ("full", "uniform-dequant", "affine", "no-attention").
+  QString group, variant;
+  MetricsLog log;
+  bool live = false;      // being trained by this studio
+  bool followed = false;  // loaded from a folder that may still grow (another process trains it)
+  bool visible = true;    // shown in the chart (toggled from the legend)
+  int64_t readOffset = 0;  // how far metrics.jsonl has been read (for following a growing file)
 
-  double finalTest() const;
-  double bestTest() const;
-  // Appends one metrics JSON line; returns false (and leaves the run unchanged) for a bad line.
-  bool addLine(const QByteArray& line);
-  // Reads RUN_DIR/metrics.jsonl; bad lines are skipped and counted in `skipped`.
-  static TrainingRun load(const QString& dir, int* skipped = nullptr, QString* error = nullptr);
+  const std::vector<MetricPoint>& points() const { return log.points; }
+  qint64 parameters() const { return log.parameters; }
+  double finalTest() const { return log.finalTest(); }
+  double bestTest() const { return log.bestTest(); }
+  bool addLine(const QByteArray& line) { return log.addLine(line.toStdString()); }
+  // Reads RUN_DIR/metrics.jsonl; *error says why nothing could be read.
+  static TrainingRun load(const QString& dir, QString* error = nullptr);
+  // Reads what was appended since the last read (starting over if the file was rewritten, as a
+  // resume does); returns true when something changed.
+  bool follow();
 };
 
 }  // namespace flowpp::ui

@@ -1,12 +1,22 @@
 #include "TrainingWorker.h"
 
+#include <malloc.h>
+
 #include "data/Dataset.h"
+#include "train/Trainer.h"
 
 namespace flowpp::ui {
 
 TrainingWorker::~TrainingWorker() {
   stop_ = true;
   wait();
+}
+
+void TrainingWorker::setJobs(const QVector<TrainingJob>& jobs) {
+  jobs_ = jobs;
+  stop_ = false;
+  QMutexLocker lock(&mutex_);
+  divergence_.clear();
 }
 
 QVector<QPair<QString, QByteArray>> TrainingWorker::drain() {
@@ -22,31 +32,29 @@ QString TrainingWorker::divergence() const {
 }
 
 void TrainingWorker::run() {
-  stop_ = false;
-  {
-    QMutexLocker lock(&mutex_);
-    divergence_.clear();
-  }
   for (const auto& job : jobs_) {
     if (stop_) break;
     try {
-      auto trainSet = loadDataset(job.trainData.toStdString(), 0);
+      const ImageShape shape{job.config.channels, job.config.height, job.config.width};
+      auto trainSet = loadDataset(job.trainData.toStdString(), 0, shape);
       std::optional<ImageDataset> testSet;
-      if (!job.testData.isEmpty()) testSet = loadDataset(job.testData.toStdString(), 0);
-      train(job.config, trainSet, testSet ? &*testSet : nullptr, job.options, &stop_, [&](const nlohmann::json& j) {
-        const std::string event = j.value("event", "");
-        if (event == "bad_step" || event == "restored" || event == "diverged") {
-          QMutexLocker lock(&mutex_);
-          divergence_ = QString::fromStdString(j.value("message", event));
-          stop_ = true;  // pause: the trainer checkpoints and returns
-        }
+      if (!job.testData.isEmpty()) testSet = loadDataset(job.testData.toStdString(), 0, shape);
+      auto options = job.options;
+      options.pauseOnBadStep = true;
+      auto summary = train(job.config, trainSet, testSet ? &*testSet : nullptr, options, &stop_, [&](const nlohmann::json& j) {
         QMutexLocker lock(&mutex_);
         buffer_.push_back({job.name, QByteArray::fromStdString(j.dump())});
       });
+      if (summary.pausedOnBadStep || summary.diverged) {
+        QMutexLocker lock(&mutex_);
+        divergence_ = QString::fromStdString(summary.badStepMessage);
+        break;
+      }
     } catch (const std::exception& e) {
       Q_EMIT jobFailed(job.name, QString::fromStdString(e.what()));
     }
   }
+  malloc_trim(0);  // hand the run's activations back to the system: the studio stays small after training
 }
 
 }  // namespace flowpp::ui

@@ -2,15 +2,16 @@
 // Runs the project's trainer (core/train/Trainer, the same code as `flowpp train`) on its own
 // thread, for a queue of runs. Metrics lines are appended to a guarded buffer that the GUI drains
 // on a timer (no per-line signal storm). stop() ends the current run after its step, with a
-// checkpoint, so a stopped run can be resumed exactly. A bad step pauses the run the same way.
+// checkpoint, so a stopped run can be resumed exactly; a bad step pauses the run the same way.
+// Torch-free header: the trainer is included by the .cpp only.
 #include <QMutex>
-#include <QStringList>
 #include <QThread>
+#include <QVector>
 
 #include <atomic>
 
 #include "model/ModelConfig.h"
-#include "train/Trainer.h"
+#include "train/TrainOptions.h"
 
 namespace flowpp::ui {
 
@@ -26,8 +27,10 @@ class TrainingWorker : public QThread {
  public:
   explicit TrainingWorker(QObject* parent = nullptr) : QThread(parent) {}
   ~TrainingWorker() override;
-  void setJobs(const QVector<TrainingJob>& jobs) { jobs_ = jobs; }
-  void stop() { stop_ = true; }
+  // Call before start(); clears a stop left from the previous run.
+  void setJobs(const QVector<TrainingJob>& jobs);
+  void stop() { stop_ = true; }  // honoured even before run() begins
+  bool stopRequested() const { return stop_; }
   // Lines produced since the last call, tagged with the job's name.
   QVector<QPair<QString, QByteArray>> drain();
   QString divergence() const;  // why the last run paused itself, or ""

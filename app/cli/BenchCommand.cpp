@@ -1,11 +1,20 @@
 // flowpp bench: where speed is measured (never in timed tests). Training and evaluation throughput,
-// sampling latency with Newton and with bisection, peak memory, FLOPs per image and the achieved
-// fraction of a matrix-multiply peak measured in the same run.
+// sampling latency with Newton and with bisection, peak memory, FLOPs per image, the achieved
+// fraction of the machine's matrix-multiply peak, the threads of every layer (torch, BLAS), and with
+// --profile the operations that take the time.
 #include <sys/resource.h>
 
+#include <ATen/Parallel.h>
+
+#include <iostream>
+
 #include "Common.h"
+#include "math/MixLogisticFused.h"
 #include "nn/FlopCounter.h"
 #include "train/Adam.h"
+#include "util/OpProfile.h"
+#include "util/Random.h"
+#include "util/Runtime.h"
 
 namespace flowpp::cli {
 
@@ -26,88 +35,145 @@ double timeIt(const torch::Device& d, int reps, F&& f) {
   return std::chrono::duration<double>(Clock::now() - start).count() / reps;
 }
 
+double peakRssMib() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+// The best the machine does with all its cores: one large product with the BLAS library's own
+// threads, or one product per torch thread side by side (the way torch runs BLAS inside its pool).
 double matmulPeakGflops(const torch::Device& d) {
-  const int64_t n = d.is_cuda() ? 8192 : 1024;
-  auto a = torch::randn({n, n}, torch::TensorOptions(d)), b = torch::randn({n, n}, torch::TensorOptions(d));
-  const double secs = timeIt(d, d.is_cuda() ? 20 : 5, [&] { auto c = torch::matmul(a, b); });
-  return 2.0 * n * n * n / secs / 1e9;
+  if (d.is_cuda()) {
+    const int64_t n = 8192;
+    auto a = torch::randn({n, n}, torch::TensorOptions(d)), b = torch::randn({n, n}, torch::TensorOptions(d));
+    return 2.0 * n * n * n / timeIt(d, 20, [&] { torch::matmul(a, b); }) / 1e9;
+  }
+  const int64_t n = 1024, threads = at::get_num_threads();
+  RandomScope scope(1);
+  auto a = normal({threads, n, n}), b = normal({threads, n, n}), c = torch::empty({threads, n, n});
+  setBlasThreads(int(threads));
+  const double one = timeIt(d, 5, [&] {
+    auto out = c[0];
+    torch::mm_out(out, a[0], b[0]);
+  });
+  setBlasThreads(1);
+  const double each = timeIt(d, 5, [&] {
+    at::parallel_for(0, threads, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) {
+        auto out = c[t];
+        torch::mm_out(out, a[t], b[t]);
+      }
+    });
+  });
+  return std::max(2.0 * n * n * n / one, 2.0 * n * n * n * threads / each) / 1e9;
+}
+
+nlohmann::json profileOf(const std::string& what, const std::function<void()>& work) {
+  OpProfile profile;
+  work();
+  nlohmann::json ops = nlohmann::json::array();
+  std::cerr << "\nprofile: " << what << " (top operations by self time)\n";
+  for (const auto& op : profile.stop(12)) {
+    char line[200];
+    std::snprintf(line, sizeof line, "  %-44s %9.1f ms self %9.1f ms total %7lld calls\n", op.name.substr(0, 44).c_str(),
+                  op.selfMs, op.totalMs, static_cast<long long>(op.calls));
+    std::cerr << line;
+    ops.push_back({{"op", op.name}, {"self_ms", op.selfMs}, {"total_ms", op.totalMs}, {"calls", op.calls}});
+  }
+  return ops;
+}
+
+struct Args {
+  std::string model, data, device = "auto";
+  int64_t batch = 32;
+  int steps = 5, threads = 0;
+  bool profile = false;
+};
+
+void run(const Args& a) {
+  if (a.threads > 0) configureRuntime(a.threads);
+  const auto runtime = runtimeInfo();
+  auto device = parseDevice(a.device);
+  std::optional<ImageDataset> data;
+  auto loaded = loadModel(a.model, 0);
+  auto& model = loaded.model;
+  const auto& c = model->config();
+  if (!a.data.empty()) data = openData(a.data, a.batch, c);
+  model->to(device);
+  RandomScope scope(0);
+  auto x = data ? quantize(data->images, c.nBits)
+                : (uniform({a.batch, c.channels, c.height, c.width}) * double(1 << c.nBits)).floor();
+  x = x.to(device);
+  if (loaded.fresh) model->dataInit(x);
+
+  Adam adam(*model);
+  model->train();
+  auto trainStep = [&] {
+    auto loss = model->bitsPerDim(model->logLikelihood(x).logp).mean();
+    for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+    loss.backward();
+    clipGradNorm(*model, 1.0);
+    adam.step(1e-5);
+  };
+  const double trainSecs = timeIt(device, a.steps, trainStep);
+  const double trainRss = peakRssMib();
+  nlohmann::json profile;
+  if (a.profile) profile["train_step"] = profileOf("one training step", trainStep);
+  model->eval();
+  torch::NoGradGuard noGrad;
+  const double evalSecs = timeIt(device, a.steps, [&] { model->logLikelihood(x); });
+  if (a.profile) profile["eval"] = profileOf("one evaluation pass", [&] { model->logLikelihood(x); });
+  double flops = 0;
+  {
+    FlopCounter counter;
+    model->logLikelihood(x.narrow(0, 0, 1));
+    flops = counter.flops();
+  }
+  DecodeResult newton, bisect;
+  const double newtonSecs = timeIt(device, a.steps, [&] { newton = model->sample(16, 1.0, 0); });
+  if (a.profile) profile["sample16"] = profileOf("16 samples", [&] { model->sample(16, 1.0, 0); });
+  const double bisectSecs =
+      timeIt(device, std::max(1, a.steps / 2), [&] { bisect = model->sample(16, 1.0, 0, {InverseMethod::Bisection}); });
+  const double peak = matmulPeakGflops(device);
+  const double evalImagesPerSec = a.batch / evalSecs;
+  nlohmann::json out = {
+      {"model", loaded.path},
+      {"config", c.name},
+      {"parameters", model->parameterCount()},
+      {"device", device.str()},
+      {"threads", {{"torch_intra_op", runtime.torchThreads}, {"torch_inter_op", runtime.interopThreads},
+                   {"blas", runtime.blasThreads}, {"blas_library", runtime.blas}, {"mixture_kernels", mixLogisticKernelIsa()}}},
+      {"batch_size", a.batch},
+      {"train_images_per_sec", a.batch / trainSecs},
+      {"train_peak_rss_mib", trainRss},
+      {"eval_images_per_sec", evalImagesPerSec},
+      {"sample16_latency_ms", newtonSecs * 1e3},
+      {"sample16_newton_mean_iterations", newton.meanIterations},
+      {"sample16_bisection_latency_ms", bisectSecs * 1e3},
+      {"sample16_bisection_mean_iterations", bisect.meanIterations},
+      {"forward_gflops_per_image", flops / 1e9},
+      {"matmul_peak_gflops", peak},
+      {"eval_achieved_gflops", flops * evalImagesPerSec / 1e9},
+      {"eval_fraction_of_matmul_peak", flops * evalImagesPerSec / 1e9 / peak},
+      {"peak_rss_mib", peakRssMib()},
+  };
+  if (a.profile) out["profile"] = profile;
+  printJson(out);
 }
 }  // namespace
 
 void addBench(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Measure training/evaluation speed, sampling latency, memory and FLOPs (JSON)");
-  struct Args {
-    std::string model, data, device = "auto";
-    int64_t batch = 32;
-    int steps = 5;
-  };
   auto a = std::make_shared<Args>();
   cmd->add_option("--model", a->model, "Checkpoint, run folder or config JSON")->required();
-  cmd->add_option("--batch-size", a->batch, "Batch for training and evaluation")->default_val(32);
-  cmd->add_option("--steps", a->steps, "Timed repetitions of each measurement")->default_val(5);
+  cmd->add_option("--batch-size", a->batch, "Batch for training and evaluation")->default_val(32)->check(integerIn(1, 4096));
+  cmd->add_option("--steps", a->steps, "Timed repetitions of each measurement")->default_val(5)->check(integerIn(1, 1000));
   cmd->add_option("--data", a->data, "Images to use (default: random pixels)");
   cmd->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
-  cmd->callback([a] {
-    auto device = parseDevice(a->device);
-    std::optional<ImageDataset> data;
-    if (!a->data.empty()) data = loadDataset(a->data, a->batch);
-    auto loaded = loadModel(a->model, 0);
-    auto& model = loaded.model;
-    const auto& c = model->config();
-    model->to(device);
-    torch::manual_seed(0);
-    auto x = data ? quantize(data->images, c.nBits)
-                  : torch::randint(0, 1 << c.nBits, {a->batch, c.channels, c.height, c.width}).to(torch::kFloat);
-    x = x.to(device);
-    if (loaded.fresh) model->dataInit(x);
-
-    Adam adam(*model);
-    model->train();
-    const double trainSecs = timeIt(device, a->steps, [&] {
-      auto loss = model->bitsPerDim(model->logLikelihood(x).logp).mean();
-      for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
-      loss.backward();
-      clipGradNorm(*model, 1.0);
-      adam.step(1e-5);
-    });
-    model->eval();
-    torch::NoGradGuard noGrad;
-    const double evalSecs = timeIt(device, a->steps, [&] { model->logLikelihood(x); });
-    double flops = 0;
-    {
-      FlopCounter counter;
-      model->logLikelihood(x.narrow(0, 0, 1));
-      flops = counter.flops();
-    }
-    DecodeResult newton, bisect;
-    const double newtonSecs = timeIt(device, a->steps, [&] { newton = model->sample(16, 1.0, 0); });
-    const double bisectSecs =
-        timeIt(device, std::max(1, a->steps / 2), [&] { bisect = model->sample(16, 1.0, 0, {InverseMethod::Bisection}); });
-    const double peak = matmulPeakGflops(device);
-    struct rusage usage {};
-    getrusage(RUSAGE_SELF, &usage);
-    const double evalImagesPerSec = a->batch / evalSecs;
-    nlohmann::json out = {
-        {"model", loaded.path},
-        {"config", c.name},
-        {"parameters", model->parameterCount()},
-        {"device", device.str()},
-        {"threads", torch::get_num_threads()},
-        {"batch_size", a->batch},
-        {"train_images_per_sec", a->batch / trainSecs},
-        {"eval_images_per_sec", evalImagesPerSec},
-        {"sample16_latency_ms", newtonSecs * 1e3},
-        {"sample16_newton_mean_iterations", newton.meanIterations},
-        {"sample16_bisection_latency_ms", bisectSecs * 1e3},
-        {"sample16_bisection_mean_iterations", bisect.meanIterations},
-        {"forward_gflops_per_image", flops / 1e9},
-        {"matmul_peak_gflops", peak},
-        {"eval_achieved_gflops", flops * evalImagesPerSec / 1e9},
-        {"eval_fraction_of_matmul_peak", flops * evalImagesPerSec / 1e9 / peak},
-        {"peak_rss_mib", usage.ru_maxrss / 1024.0},
-    };
-    printJson(out);
-  });
+  cmd->add_option("--threads", a->threads, "CPU threads (default: all cores)")->check(integerIn(1, 4096));
+  cmd->add_flag("--profile", a->profile, "Also print the top operations by self time of a training step, an evaluation and sampling");
+  cmd->callback([a] { run(*a); });
 }
 
 }  // namespace flowpp::cli

@@ -2,10 +2,68 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 
 namespace flowpp::cli {
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+void onSignal(int) { g_interrupted.store(true); }
+
+template <typename T>
+std::string rangeText(T lo, T hi) {
+  std::ostringstream s;
+  s << "allowed: " << lo << " to " << hi;
+  return s.str();
+}
+}  // namespace
+
+bool interrupted() { return g_interrupted.load(); }
+const std::atomic<bool>* interruptFlag() { return &g_interrupted; }
+
+void installInterruptHandler() {
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGTERM, onSignal);
+}
+
+CLI::Validator integerIn(int64_t lo, int64_t hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        size_t used = 0;
+        long long v = 0;
+        try {
+          v = std::stoll(text, &used, 10);
+        } catch (...) {
+          used = 0;
+        }
+        if (used != text.size() || text.empty()) return "'" + text + "' is not an integer (" + rangeText(lo, hi) + ")";
+        if (v < lo || v > hi) return text + " is out of range (" + rangeText(lo, hi) + ")";
+        return {};
+      },
+      "INT in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+
+CLI::Validator numberIn(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        size_t used = 0;
+        double v = 0;
+        try {
+          v = std::stod(text, &used);
+        } catch (...) {
+          used = 0;
+        }
+        if (used != text.size() || text.empty() || !std::isfinite(v))
+          return "'" + text + "' is not a finite number (" + rangeText(lo, hi) + ")";
+        if (v < lo || v > hi) return text + " is out of range (" + rangeText(lo, hi) + ")";
+        return {};
+      },
+      "NUMBER in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
 
 torch::Device parseDevice(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
@@ -20,6 +78,7 @@ torch::Device parseDevice(const std::string& name) {
 LoadedModel openModel(const std::string& path, uint64_t seed, const std::string& device, const ImageDataset* initData) {
   if (!std::filesystem::exists(path)) throw UsageError("--model: no such file or folder '" + path + "'");
   auto loaded = loadModel(path, seed);
+  if (!loaded.verified) std::cerr << "note: " << loaded.path << " has no checksum (an older file); it is loaded unverified\n";
   loaded.model->to(parseDevice(device));
   if (loaded.fresh) {
     if (!initData)
@@ -38,6 +97,25 @@ ImageDataset openData(const std::string& path, int64_t limit, const ModelConfig&
   auto data = loadDataset(path, limit, ImageShape{config.channels, config.height, config.width});
   requireShape(data, {config.channels, config.height, config.width});
   return data;
+}
+
+ModelAndData openModelAndData(const std::string& model, const std::string& data, int64_t limit, uint64_t seed,
+                              const std::string& device) {
+  if (!std::filesystem::exists(model)) throw UsageError("--model: no such file or folder '" + model + "'");
+  ModelAndData out;
+  if (std::filesystem::path(model).extension() == ".json") {
+    out.data = openData(data, limit, ModelConfig::load(model));
+    out.loaded = openModel(model, seed, device, &out.data);
+  } else {
+    out.loaded = openModel(model, seed, device);
+    out.data = openData(data, limit, out.loaded.model->config());
+  }
+  return out;
+}
+
+void requireFinite(double value, const std::string& what) {
+  if (!std::isfinite(value))
+    throw std::runtime_error(what + " is not a finite number: the model's weights or inputs are broken");
 }
 
 Progress::Progress(std::string label, int64_t total)

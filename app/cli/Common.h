@@ -1,5 +1,10 @@
 #pragma once
 // Helpers shared by the `flowpp` subcommands.
+//
+// Exit codes: 0 success; 2 a usage or input error (an option, a config, a model file); 3 a data
+// error (a data set or image that cannot be used); 1 anything else (a failed write, a diverged run).
+// Every error is one sentence on stderr; --verbose adds the details LibTorch or OpenCV gave.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -12,10 +17,15 @@
 
 namespace flowpp::cli {
 
-// Usage and input errors: printed as "flowpp <cmd>: error: ..." with exit code 2.
+// Usage and input errors: printed as "flowpp: error: ..." with exit code 2.
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// Strict numeric options: the whole text must be a number of the option's kind ("1abc", "nan" and
+// "-1" for a count are refused) within [lo, hi]; the message names the value and the range.
+CLI::Validator integerIn(int64_t lo, int64_t hi);
+CLI::Validator numberIn(double lo, double hi);
 
 torch::Device parseDevice(const std::string& name);  // "cpu", "cuda", "auto"
 
@@ -25,6 +35,18 @@ LoadedModel openModel(const std::string& path, uint64_t seed, const std::string&
                       const ImageDataset* initData = nullptr);
 
 ImageDataset openData(const std::string& path, int64_t limit, const ModelConfig& config);
+
+// --model and --data together, each read once: a config's data set is read at the config's shape
+// and then initialises the fresh model.
+struct ModelAndData {
+  LoadedModel loaded;
+  ImageDataset data;
+};
+ModelAndData openModelAndData(const std::string& model, const std::string& data, int64_t limit, uint64_t seed,
+                              const std::string& device);
+
+// Throws std::runtime_error when a result the user will read is NaN or infinite.
+void requireFinite(double value, const std::string& what);
 
 // A one-line progress bar with ETA on a terminal, plain periodic lines otherwise (stderr).
 class Progress {
@@ -41,6 +63,10 @@ class Progress {
 };
 
 void printJson(const nlohmann::json& j);  // one line on stdout
+// Ctrl-C / SIGTERM set this (installed by the commands that honour it).
+bool interrupted();
+const std::atomic<bool>* interruptFlag();
+void installInterruptHandler();
 
 // Subcommand registration; each lives in its own file.
 void addTrain(CLI::App& app);

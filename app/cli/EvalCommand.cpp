@@ -1,8 +1,9 @@
 // flowpp eval: test bits/dim, one-sample ELBO and importance-weighted with K samples.
-#include <fstream>
+#include <sstream>
 
 #include "Common.h"
 #include "explore/Evaluation.h"
+#include "model/Footprint.h"
 #include "util/AtomicFile.h"
 
 namespace flowpp::cli {
@@ -18,24 +19,25 @@ void addEval(CLI::App& app) {
   auto a = std::make_shared<Args>();
   cmd->add_option("--model", a->model, "Checkpoint, run folder or config JSON")->required();
   cmd->add_option("--data", a->data, "Images to evaluate")->required();
-  cmd->add_option("--limit", a->limit, "Use only the first N images");
-  cmd->add_option("--importance-samples,-k", a->k, "K dequantization samples per image (1 = ELBO only)")->default_val(1);
+  cmd->add_option("--limit", a->limit, "Use only the first N images (0: all)")->check(integerIn(0, 1000000000000LL));
+  cmd->add_option("--importance-samples,-k", a->k, "K dequantization samples per image (1 = ELBO only; the paper used 16384)")
+      ->default_val(1)->check(integerIn(1, 16384));
   cmd->add_option("--per-image", a->perImage, "Write each image's bits/dim to this CSV file");
-  cmd->add_option("--batch-size", a->batch, "Images per forward pass")->default_val(64);
-  cmd->add_option("--seed", a->seed, "Seed of the dequantization noise")->default_val(0);
+  cmd->add_option("--batch-size", a->batch, "(image, draw) pairs per forward pass")->default_val(64)->check(integerIn(1, 65536));
+  cmd->add_option("--seed", a->seed, "Seed of the dequantization noise")->default_val(0)->check(integerIn(0, 1000000000000LL));
   cmd->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
   cmd->callback([a] {
-    if (a->k < 1) throw UsageError("--importance-samples must be >= 1");
-    auto probe = loadDataset(a->data, a->limit);
-    auto loaded = openModel(a->model, a->seed, a->device, &probe);
-    auto data = openData(a->data, a->limit, loaded.model->config());
-    Progress bar("eval", data.size());
-    EvalOptions eo{a->k, a->batch, a->seed};
-    auto r = evaluate(loaded.model, data.images, eo, [&](int64_t done, int64_t total) {
+    auto [loaded, data] = openModelAndData(a->model, a->data, a->limit, a->seed, a->device);
+    installInterruptHandler();
+    Progress bar("eval (images x draws)", data.size() * a->k);
+    EvalOptions eo{a->k, a->batch, a->seed, 0};
+    auto r = evaluate(loaded.model, data.images, eo, [&](int64_t done, int64_t) {
       bar.update(done);
-      return true;
+      return !interrupted();
     });
     bar.finish();
+    if (r.images == 0) throw std::runtime_error("evaluation interrupted before the first image finished");
+    requireFinite(r.meanElbo, "the bits/dim");
     if (!a->perImage.empty()) {
       std::ostringstream csv;
       csv << "index,bpd_elbo" << (a->k > 1 ? ",bpd_iw" : "") << "\n";
@@ -49,7 +51,7 @@ void addEval(CLI::App& app) {
       writeFileAtomically(a->perImage, csv.str());
     }
     nlohmann::json out = {{"bpd_elbo", r.meanElbo}, {"images", r.images}, {"importance_samples", a->k},
-                          {"model", loaded.path}, {"data", a->data}};
+                          {"model", loaded.path}, {"data", a->data}, {"interrupted", r.cancelled}};
     if (a->k > 1) out["bpd_iw"] = r.meanIw;
     printJson(out);
   });

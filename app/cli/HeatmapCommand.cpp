@@ -16,14 +16,22 @@ namespace flowpp::cli {
 
 namespace {
 #ifdef FLOWPP_HAVE_OPENCV
-// The image (left), its per-pixel bits map (summed over channels, viridis) and a labelled colour bar.
+// Pixels8 (RGB) -> an OpenCV BGR image.
+cv::Mat toBgr(const Pixels8& p) {
+  cv::Mat rgb(p.height, p.width, CV_8UC3, const_cast<uint8_t*>(p.data.data())), bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  return bgr;
+}
+
+// The image (left), its per-pixel bits map (summed over channels, in the product's colour map) and
+// a labelled colour bar.
 void writeHeatmapPng(const std::string& path, const torch::Tensor& image8, const torch::Tensor& bitsHW, double lo,
                      double hi) {
   const int h = static_cast<int>(bitsHW.size(0)), w = static_cast<int>(bitsHW.size(1)), scale = std::max(1, 256 / h);
-  auto norm = ((bitsHW - lo) / std::max(hi - lo, 1e-9)).clamp(0, 1).mul(255).to(torch::kUInt8).contiguous();
-  cv::Mat grey(h, w, CV_8UC1, norm.data_ptr<uint8_t>()), colour, big;
-  cv::applyColorMap(grey, colour, cv::COLORMAP_VIRIDIS);
-  cv::resize(colour, big, cv::Size(w * scale, h * scale), 0, 0, cv::INTER_NEAREST);
+  auto values = bitsHW.to(torch::kDouble).contiguous();
+  cv::Mat big;
+  cv::resize(toBgr(colourMap({values.data_ptr<double>(), values.data_ptr<double>() + values.numel()}, w, h, lo, hi)), big,
+             cv::Size(w * scale, h * scale), 0, 0, cv::INTER_NEAREST);
   auto img = image8.to(torch::kUInt8).mean(0, false, torch::kFloat).to(torch::kUInt8).contiguous();
   cv::Mat src(h, w, CV_8UC1, img.data_ptr<uint8_t>()), srcBig, srcColour;
   cv::resize(src, srcBig, cv::Size(w * scale, h * scale), 0, 0, cv::INTER_NEAREST);
@@ -33,11 +41,11 @@ void writeHeatmapPng(const std::string& path, const torch::Tensor& image8, const
   srcColour.copyTo(canvas(cv::Rect(margin, margin, w * scale, h * scale)));
   big.copyTo(canvas(cv::Rect(2 * margin + w * scale, margin, w * scale, h * scale)));
   const int bx = 3 * margin + 2 * w * scale;
-  for (int y = 0; y < h * scale; ++y) {
-    cv::Mat v(1, 1, CV_8UC1, cv::Scalar(255 - 255 * y / std::max(1, h * scale - 1))), c;
-    cv::applyColorMap(v, c, cv::COLORMAP_VIRIDIS);
-    cv::line(canvas, {bx, margin + y}, {bx + barW, margin + y}, cv::Scalar(c.at<cv::Vec3b>(0, 0)));
-  }
+  std::vector<double> ramp;
+  for (int y = 0; y < h * scale; ++y) ramp.push_back(1.0 - double(y) / std::max(1, h * scale - 1));
+  cv::Mat bar;
+  cv::resize(toBgr(colourMap(ramp, 1, h * scale, 0.0, 1.0)), bar, cv::Size(barW, h * scale), 0, 0, cv::INTER_NEAREST);
+  bar.copyTo(canvas(cv::Rect(bx, margin, barW, h * scale)));
   auto label = [&](double value, int y) {
     std::ostringstream s;
     s.precision(3);
@@ -67,9 +75,9 @@ void addHeatmap(CLI::App& app) {
   cmd->add_option("--model", a->model, "Checkpoint or run folder")->required();
   cmd->add_option("IMAGE", a->image, "Image file (converted to the model's size and channels)");
   cmd->add_option("--data", a->data, "Data set to take the image from (with --index)");
-  cmd->add_option("--index", a->index, "Index of the image in --data");
-  cmd->add_option("--samples", a->samples, "Dequantization draws averaged into the map")->default_val(8);
-  cmd->add_option("--seed", a->seed, "Seed of the dequantization noise")->default_val(0);
+  cmd->add_option("--index", a->index, "Index of the image in --data")->check(integerIn(0, 1000000000000LL));
+  cmd->add_option("--samples", a->samples, "Dequantization draws averaged into the map")->default_val(8)->check(integerIn(1, 1024));
+  cmd->add_option("--seed", a->seed, "Seed of the dequantization noise")->default_val(0)->check(integerIn(0, 1000000000000LL));
   cmd->add_option("--out", a->out, "PNG: image, heatmap and colour bar");
   cmd->add_option("--csv", a->csv, "CSV: channel,row,col,bits");
   cmd->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
@@ -77,6 +85,7 @@ void addHeatmap(CLI::App& app) {
     if (a->image.empty() == (a->index < 0)) throw UsageError("heatmap: give an IMAGE file, or --data D --index I");
     if (a->out.empty() && a->csv.empty()) throw UsageError("heatmap: give --out FILE.png and/or --csv FILE.csv");
     auto loaded = openModel(a->model, 0, a->device);
+    if (loaded.fresh) throw UsageError("heatmap: --model must be a trained checkpoint or run folder");
     const auto& c = loaded.model->config();
     torch::Tensor image8;
     if (!a->image.empty()) {
@@ -89,6 +98,7 @@ void addHeatmap(CLI::App& app) {
       image8 = data.images[a->index];
     }
     auto r = pixelLikelihood(loaded.model, quantize(image8, c.nBits), a->samples, a->seed);
+    requireFinite(r.totalBits, "the image's bits");
     auto perPixel = r.bits.sum(0);  // channels summed: bits per pixel
     if (!a->csv.empty()) {
       std::ostringstream csv;

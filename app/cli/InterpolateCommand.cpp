@@ -9,11 +9,13 @@ namespace {
 torch::Tensor pickImage(const std::string& spec, const std::optional<ImageDataset>& data, const ModelConfig& c) {
   if (data) {
     int64_t i = 0;
+    size_t used = 0;
     try {
-      i = std::stoll(spec);
+      i = std::stoll(spec, &used);
     } catch (...) {
-      throw UsageError("with --data, A and B are image indices, got '" + spec + "'");
+      used = 0;
     }
+    if (used == 0 || used != spec.size()) throw UsageError("with --data, A and B are image indices, got '" + spec + "'");
     if (i < 0 || i >= data->size()) throw UsageError("index " + spec + " is outside the data set (0.." + std::to_string(data->size() - 1) + ")");
     return data->images[i];
   }
@@ -35,25 +37,22 @@ void addInterpolate(CLI::App& app) {
   cmd->add_option("A", a->a, "First image: a file, or an index into --data")->required();
   cmd->add_option("B", a->b, "Second image: a file, or an index into --data")->required();
   cmd->add_option("--data", a->data, "Data set that A and B index");
-  cmd->add_option("--steps", a->steps, "Frames including both ends")->default_val(8)->check(CLI::Range(2, 256));
+  cmd->add_option("--steps", a->steps, "Frames including both ends")->default_val(8)->check(integerIn(2, 256));
   cmd->add_flag("--spherical", a->spherical, "Spherical (slerp) instead of linear interpolation");
   cmd->add_option("--out", a->out, "PNG strip to write")->required();
   cmd->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
   cmd->callback([a] {
     auto loaded = openModel(a->model, 0, a->device);
+    if (loaded.fresh) throw UsageError("interpolate: --model must be a trained checkpoint or run folder");
     const auto& c = loaded.model->config();
     std::optional<ImageDataset> data;
     if (!a->data.empty()) data = openData(a->data, 0, c);
-    auto xa = quantize(pickImage(a->a, data, c), c.nBits).unsqueeze(0);
-    auto xb = quantize(pickImage(a->b, data, c), c.nBits).unsqueeze(0);
-    auto path = interpolateLatents(loaded.model->encode(xa), loaded.model->encode(xb), a->steps, a->spherical);
-    auto r = loaded.model->decode(path);
-    const auto n = path.size(0);
-    const double errA = (r.x[0].cpu() - xa[0]).abs().max().item<double>();
-    const double errB = (r.x[n - 1].cpu() - xb[0]).abs().max().item<double>();
-    writePng(a->out, makeGrid(toDisplay8(r.x, c.nBits), n));
-    printJson({{"frames", n}, {"spherical", a->spherical}, {"reconstruction_error_a", errA},
-               {"reconstruction_error_b", errB}, {"out", a->out}});
+    auto r = interpolate(loaded.model, pickImage(a->a, data, c), pickImage(a->b, data, c), int(a->steps), a->spherical);
+    std::vector<torch::Tensor> frames;
+    for (const auto& f : r.frames) frames.push_back(fromPixels(f));
+    writePng(a->out, makeGrid(torch::stack(frames), int64_t(frames.size())));
+    printJson({{"frames", frames.size()}, {"spherical", a->spherical}, {"reconstruction_error_a", r.reconstructionErrorA},
+               {"reconstruction_error_b", r.reconstructionErrorB}, {"bits_per_dim", r.bitsPerDim}, {"out", a->out}});
   });
 }
 

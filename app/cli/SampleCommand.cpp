@@ -18,18 +18,19 @@ void addSample(CLI::App& app) {
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--model", a->model, "Checkpoint or run folder")->required();
-  cmd->add_option("-n", a->n, "Number of samples")->default_val(16)->check(CLI::Range(1, 4096));
+  cmd->add_option("-n", a->n, "Number of samples")->default_val(16)->check(integerIn(1, 4096));
   cmd->add_option("--temperature,-t", a->temperature, "Scales the Gaussian latent: z = T*eps (1 = exact samples)")
-      ->default_val(1.0)->check(CLI::Range(0.0, 10.0));
-  cmd->add_option("--seed", a->seed, "Seed of eps (same seed + same T = same images)")->default_val(0);
+      ->default_val(1.0)->check(numberIn(0.0, 10.0));
+  cmd->add_option("--seed", a->seed, "Seed of eps (same seed + same T = same images)")->default_val(0)->check(integerIn(0, 1000000000000LL));
   cmd->add_option("--out", a->out, "PNG file for the grid");
   cmd->add_option("--out-dir", a->dir, "Folder for one PNG per sample");
-  cmd->add_option("--columns", a->columns, "Grid columns (default: square)");
+  cmd->add_option("--columns", a->columns, "Grid columns (default: square)")->check(integerIn(1, 4096));
   cmd->add_flag("--bisection", a->bisection, "Invert the couplings by plain bisection (the reference)");
   cmd->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
   cmd->callback([a] {
     if (a->out.empty() && a->dir.empty()) throw UsageError("sample: give --out FILE.png and/or --out-dir DIR");
     auto loaded = openModel(a->model, a->seed, a->device);
+    if (loaded.fresh) throw UsageError("sample: --model must be a trained checkpoint or run folder");
     InverseOptions inv;
     if (a->bisection) inv.method = InverseMethod::Bisection;
     const auto start = std::chrono::steady_clock::now();

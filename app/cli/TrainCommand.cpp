@@ -1,86 +1,103 @@
 // flowpp train: the project's one training loop (core/train/Trainer) with a progress bar and Ctrl-C.
-#include <atomic>
-#include <csignal>
 #include <iostream>
 
 #include "Common.h"
+#include "train/RunFolder.h"
 #include "train/Trainer.h"
 
 namespace flowpp::cli {
 
 namespace {
-std::atomic<bool> g_stop{false};
-void onSignal(int) { g_stop.store(true); }
+constexpr int64_t kHuge = 1000000000000LL;
+
+struct TrainArgs {
+  TrainOptions o;
+  std::string model, data, testData;
+  int64_t limit = 0;
+  int threads = 0;
+};
+
+void addOptions(CLI::App* cmd, TrainArgs& a) {
+  auto& o = a.o;
+  cmd->add_option("--model", a.model, "Model config JSON (e.g. models/fmnist-small.json); ignored with --resume");
+  cmd->add_option("--data", a.data, "Training images: IDX (.gz) file, CIFAR-10 batch file/folder, or image folder")->required();
+  cmd->add_option("--test-data", a.testData, "Test images for periodic test bits/dim");
+  cmd->add_option("--out", o.runDir, "Run folder (new, or empty): config, metrics.jsonl, checkpoints/, samples/")->required();
+  cmd->add_option("--minutes", o.minutes, "Stop after this many minutes of wall time")->check(numberIn(0, 1e8));
+  cmd->add_option("--steps", o.steps, "Stop at this optimiser step (counted over resumes)")->check(integerIn(0, kHuge));
+  cmd->add_option("--batch-size", o.batchSize, "Images per step (default: the config's)")->check(integerIn(1, 65536));
+  cmd->add_option("--seed", o.seed, "Seed for initialisation, data order, dropout and noise")->default_val(0)->check(integerIn(0, kHuge));
+  cmd->add_option("--device", o.device, "cpu, cuda or auto")->default_val("auto");
+  cmd->add_flag("--resume", o.resume, "Continue the newest checkpoint in --out exactly where it stopped");
+  cmd->add_option("--init-from", o.initFrom, "Start a new run from the weights of this checkpoint (same architecture)");
+  cmd->add_option("--limit", a.limit, "Use only the first N training images")->check(integerIn(1, kHuge));
+  cmd->add_option("--log-every", o.logEvery, "Metrics line every N steps")->default_val(10)->check(integerIn(1, kHuge));
+  cmd->add_option("--eval-every", o.evalEvery, "Test bits/dim every N steps (0: at the end only)")->default_val(200)->check(integerIn(0, kHuge));
+  cmd->add_option("--eval-images", o.evalImages, "Test images per periodic evaluation (0: all)")->default_val(1000)->check(integerIn(0, kHuge));
+  cmd->add_option("--checkpoint-every", o.checkpointEvery, "Checkpoint every N steps")->default_val(200)->check(integerIn(1, kHuge));
+  cmd->add_option("--keep", o.keepCheckpoints, "Checkpoints to keep (at least 1: the newest is never deleted)")->default_val(3)->check(integerIn(1, 1000000));
+  cmd->add_option("--sample-every", o.sampleEvery, "Save a 4x4 grid of EMA samples every N steps (0: never)")->default_val(0)->check(integerIn(0, kHuge));
+  cmd->add_option("--divergence-factor", o.divergenceFactor,
+                  "A step whose loss exceeds this factor times the recent average is skipped as exploding (0: off)")
+      ->default_val(3.0)->check(numberIn(0, 1e6));
+  cmd->add_option("--threads", a.threads, "CPU threads (default: all cores)")->check(integerIn(1, 4096));
+  cmd->add_option("--inject-nan", o.injectNanAtStep, "Testing: poison the loss at this step")->group("");
+  cmd->add_option("--inject-kill-in-checkpoint", o.injectKillInCheckpoint, "Testing: SIGKILL while writing this step's checkpoint")->group("");
+}
+
+ModelConfig configFor(const TrainArgs& a) {
+  if (!a.o.resume) {
+    if (a.model.empty()) throw UsageError("train: --model CONFIG.json is required for a new run");
+    return ModelConfig::load(a.model);
+  }
+  auto ckpt = newestCheckpoint(a.o.runDir);
+  if (ckpt.empty()) throw UsageError("--resume: no checkpoint in '" + a.o.runDir + "'");
+  return readCheckpoint(ckpt).config;
+}
+
+void run(TrainArgs& a) {
+  auto& o = a.o;
+  validateTrainOptions(o);
+  if (a.threads > 0) torch::set_num_threads(a.threads);
+  o.device = parseDevice(o.device).str();
+  const auto config = configFor(a);
+  auto trainSet = openData(a.data, a.limit, config);
+  std::optional<ImageDataset> testSet;
+  if (!a.testData.empty()) testSet = openData(a.testData, 0, config);
+  installInterruptHandler();
+  std::cerr << "training " << config.name << " on " << trainSet.size() << " images from " << a.data << " (" << o.device
+            << ", " << torch::get_num_threads() << " threads); Ctrl-C saves and stops\n";
+  const int64_t total = o.steps > 0 ? o.steps : 0;
+  Progress bar("train", total > 0 ? total : static_cast<int64_t>(o.minutes * 60));
+  const auto start = std::chrono::steady_clock::now();
+  auto summary = train(config, trainSet, testSet ? &*testSet : nullptr, o, interruptFlag(), [&](const nlohmann::json& j) {
+    if (j.contains("event")) {
+      bar.finish();
+      std::cerr << "[" << j["event"].get<std::string>() << "] " << j.value("message", j.dump()) << "\n";
+      return;
+    }
+    char extra[160];
+    std::snprintf(extra, sizeof extra, "train %.3f%s bpd, %.0f img/s", j.value("train_bpd", 0.0),
+                  j.contains("test_bpd") ? (" test " + std::to_string(j["test_bpd"].get<double>()).substr(0, 5)).c_str() : "",
+                  j.value("images_per_sec", 0.0));
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    bar.update(total > 0 ? j.value("step", int64_t(0)) : static_cast<int64_t>(secs), extra);
+  }, nullptr);
+  bar.finish();
+  nlohmann::json out = {{"step", summary.step},        {"train_bpd", summary.lastTrainBpd},
+                        {"checkpoint", summary.checkpoint}, {"stopped_by_user", summary.stoppedByUser},
+                        {"time_up", summary.timeUp},   {"diverged", summary.diverged}};
+  if (summary.lastTestBpd) out["test_bpd"] = *summary.lastTestBpd;
+  printJson(out);
+  if (summary.diverged) throw std::runtime_error("training diverged; see the metrics log for the bad steps");
+}
 }  // namespace
 
 void addTrain(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train a Flow++ model (Adam + warm-up, EMA, clipping, checkpoints)");
-  auto o = std::make_shared<TrainOptions>();
-  auto model = std::make_shared<std::string>();
-  auto data = std::make_shared<std::string>();
-  auto testData = std::make_shared<std::string>();
-  auto limit = std::make_shared<int64_t>(0);
-  auto threads = std::make_shared<int>(0);
-  cmd->add_option("--model", *model, "Model config JSON (e.g. models/fmnist-small.json); ignored with --resume")->required();
-  cmd->add_option("--data", *data, "Training images: IDX (.gz) file, CIFAR-10 batch file/folder, or image folder")->required();
-  cmd->add_option("--test-data", *testData, "Test images for periodic test bits/dim");
-  cmd->add_option("--out", o->runDir, "Run folder: config, metrics.jsonl, checkpoints/, samples/")->required();
-  cmd->add_option("--minutes", o->minutes, "Stop after this many minutes of wall time");
-  cmd->add_option("--steps", o->steps, "Stop at this optimiser step (counted over resumes)");
-  cmd->add_option("--batch-size", o->batchSize, "Images per step (default: the config's)");
-  cmd->add_option("--seed", o->seed, "Seed for initialisation, data order, dropout and noise")->default_val(0);
-  cmd->add_option("--device", o->device, "cpu, cuda or auto")->default_val("auto");
-  cmd->add_flag("--resume", o->resume, "Continue the newest checkpoint in --out exactly where it stopped");
-  cmd->add_option("--limit", *limit, "Use only the first N training images");
-  cmd->add_option("--log-every", o->logEvery, "Metrics line every N steps")->default_val(10);
-  cmd->add_option("--eval-every", o->evalEvery, "Test bits/dim every N steps (0: at the end only)")->default_val(200);
-  cmd->add_option("--eval-images", o->evalImages, "Test images per periodic evaluation")->default_val(1000);
-  cmd->add_option("--checkpoint-every", o->checkpointEvery, "Checkpoint every N steps")->default_val(200);
-  cmd->add_option("--keep", o->keepCheckpoints, "Checkpoints to keep")->default_val(3);
-  cmd->add_option("--sample-every", o->sampleEvery, "Save a 4x4 grid of EMA samples every N steps (0: never)")->default_val(0);
-  cmd->add_option("--threads", *threads, "CPU threads (default: all cores)");
-  cmd->add_option("--inject-nan", o->injectNanAtStep, "Testing: poison the loss at this step")->group("");
-  cmd->callback([=] {
-    if (o->minutes <= 0 && o->steps <= 0) throw UsageError("train: give --minutes M or --steps N");
-    if (*threads > 0) torch::set_num_threads(*threads);
-    o->device = parseDevice(o->device).str();
-    auto config = o->resume ? ModelConfig{} : ModelConfig::load(*model);
-    if (o->resume) {
-      auto ckpt = newestCheckpointIn(o->runDir);
-      if (ckpt.empty()) throw UsageError("--resume: no checkpoint in '" + o->runDir + "'");
-      config = readCheckpoint(ckpt).config;
-    }
-    auto trainSet = openData(*data, *limit, config);
-    std::optional<ImageDataset> testSet;
-    if (!testData->empty()) testSet = openData(*testData, 0, config);
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
-    std::cerr << "training " << config.name << " on " << trainSet.size() << " images from " << *data << " ("
-              << o->device << ", " << torch::get_num_threads() << " threads); Ctrl-C saves and stops\n";
-    const int64_t total = o->steps > 0 ? o->steps : 0;
-    Progress bar("train", total > 0 ? total : static_cast<int64_t>(o->minutes * 60));
-    const auto start = std::chrono::steady_clock::now();
-    auto summary = train(config, trainSet, testSet ? &*testSet : nullptr, *o, &g_stop, [&](const nlohmann::json& j) {
-      if (j.contains("event")) {
-        bar.finish();
-        std::cerr << "[" << j["event"].get<std::string>() << "] " << j.value("message", j.dump()) << "\n";
-        return;
-      }
-      char extra[160];
-      std::snprintf(extra, sizeof extra, "train %.3f%s bpd, %.0f img/s", j.value("train_bpd", 0.0),
-                    j.contains("test_bpd") ? (" test " + std::to_string(j["test_bpd"].get<double>()).substr(0, 5)).c_str() : "",
-                    j.value("images_per_sec", 0.0));
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      bar.update(total > 0 ? j.value("step", int64_t(0)) : static_cast<int64_t>(secs), extra);
-    });
-    bar.finish();
-    nlohmann::json out = {{"step", summary.step}, {"train_bpd", summary.lastTrainBpd},
-                          {"checkpoint", summary.checkpoint}, {"stopped_by_user", summary.stoppedByUser},
-                          {"diverged", summary.diverged}};
-    if (summary.lastTestBpd) out["test_bpd"] = *summary.lastTestBpd;
-    printJson(out);
-    if (summary.diverged) throw std::runtime_error("training diverged; see the metrics log for the bad steps");
-  });
+  auto a = std::make_shared<TrainArgs>();
+  addOptions(cmd, *a);
+  cmd->callback([a] { run(*a); });
 }
 
 }  // namespace flowpp::cli

@@ -1,22 +1,45 @@
 // flowpp: the Flow++ Studio command line. Every subcommand is a thin layer over core/.
-#include <ATen/Context.h>
-
+#include <csignal>
 #include <iostream>
-#include <thread>
 
 #include "Common.h"
+#include "model/Footprint.h"
+#include "train/RunFolder.h"
+#include "util/Runtime.h"
+
+namespace {
+
+std::string firstLine(std::string s) { return s.substr(0, s.find('\n')); }
+
+// One sentence per error, the exit code of its kind (see Common.h).
+int report(const std::string& kind, const std::string& message, int code) {
+  std::cerr << "flowpp: " << kind << message << "\n";
+  return code;
+}
+
+std::string versionText() {
+  std::string s = std::string("flowpp ") + FLOWPP_VERSION + " (LibTorch " + std::to_string(TORCH_VERSION_MAJOR) + "." +
+                  std::to_string(TORCH_VERSION_MINOR) + ", " + (torch::cuda::is_available() ? "CUDA available" : "CPU");
+#ifdef FLOWPP_HAVE_DISTRIBUTED
+  s += ", distributed training: c10d Gloo";
+#else
+  s += ", distributed training: not in this build";
+#endif
+  return s + ")";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  // Debian's LibTorch starts with one thread; softmax weights underflow to denormals, which slow
-  // CPU matrix products ~3x unless flushed.
-  torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  at::globalContext().setFlushDenormal(true);
+  flowpp::configureRuntime();
+  std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit makes write() fail with EFBIG instead of killing us
 
   CLI::App app{"flowpp: train, evaluate and explore Flow++ models (Ho et al., ICML 2019)", "flowpp"};
-  app.set_version_flag("--version", std::string("flowpp ") + FLOWPP_VERSION + " (LibTorch " +
-                                        std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +
-                                        ", " + (torch::cuda::is_available() ? "CUDA available" : "CPU") + ")");
+  app.set_version_flag("--version", versionText());
+  bool verbose = false;
+  app.add_flag("--verbose,-v", verbose, "Show the details LibTorch or OpenCV gave with an error");
   app.require_subcommand(1);
+  app.fallthrough();
   flowpp::cli::addTrain(app);
   flowpp::cli::addEval(app);
   flowpp::cli::addSample(app);
@@ -30,20 +53,30 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return report("error: ", std::string(e.what()) + " (see flowpp --help)", 2);
   } catch (const flowpp::cli::UsageError& e) {
-    std::cerr << "flowpp: error: " << e.what() << "\n";
-    return 2;
+    return report("error: ", e.what(), 2);
+  } catch (const flowpp::ConfigError& e) {
+    return report("error: ", e.what(), 2);
+  } catch (const flowpp::CheckpointError& e) {
+    return report("error: ", e.what(), 2);
+  } catch (const flowpp::RunFolderError& e) {
+    return report("error: ", e.what(), 2);
+  } catch (const flowpp::ResourceError& e) {
+    return report("error: ", e.what(), 2);
+  } catch (const std::invalid_argument& e) {
+    return report("error: ", e.what(), 2);
   } catch (const flowpp::DataError& e) {
-    std::cerr << "flowpp: data error: " << e.what() << "\n";
-    return 3;
+    return report("data error: ", e.what(), 3);
   } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    std::cerr << "flowpp: error: " << what.substr(0, what.find('\n')) << "\n";
-    return 1;
+    return report("error: ", verbose ? firstLine(e.what_without_backtrace())
+                                     : std::string("the computation failed inside LibTorch (--verbose shows its message)"),
+                  1);
+  } catch (const std::bad_alloc&) {
+    return report("error: ", "out of memory; use a smaller model, batch or --limit", 1);
   } catch (const std::exception& e) {
-    std::cerr << "flowpp: error: " << e.what() << "\n";
-    return 1;
+    return report("error: ", firstLine(e.what()), 1);
   }
   return 0;
 }

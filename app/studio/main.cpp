@@ -1,13 +1,9 @@
 // flowpp-studio: the Flow++ Studio desktop application (all of it lives in ui/).
-#include <ATen/Context.h>
-#include <torch/torch.h>
-
 #include <QApplication>
 #include <QCommandLineParser>
 
-#include <thread>
-
 #include "MainWindow.h"
+#include "util/Runtime.h"
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
@@ -15,7 +11,8 @@ int main(int argc, char** argv) {
   QApplication::setApplicationName("Flow++ Studio");
   QApplication::setApplicationVersion(FLOWPP_VERSION);
   QCommandLineParser parser;
-  parser.setApplicationDescription("Explore Flow++ models: sampling, interpolation, likelihood maps, dequantization, training.");
+  parser.setApplicationDescription("Explore Flow++ models: sampling, interpolation, likelihood maps, dequantization, "
+                                   "training, the 2-D playground and the layers of a flow.");
   parser.addHelpOption();
   parser.addVersionOption();
   QCommandLineOption model({"m", "model"}, "Model or checkpoint to open.", "path");
@@ -24,8 +21,7 @@ int main(int argc, char** argv) {
   parser.addOption(data);
   parser.process(app);
 
-  torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  at::globalContext().setFlushDenormal(true);
+  flowpp::configureRuntime();
   flowpp::ui::MainWindow window;
   window.show();
   window.openStartupModel(parser.value(model));

@@ -13,29 +13,37 @@ namespace fs = std::filesystem;
 namespace {
 constexpr int64_t kRecord = 1 + 3 * 32 * 32;
 
-torch::Tensor readBatchFile(const std::string& path, int64_t limit) {
-  std::string bytes;
-  try {
-    bytes = readFile(path);
-  } catch (const std::runtime_error& e) {
-    throw DataError(e.what());
-  }
+torch::Tensor readBatch(const std::string& bytes, const std::string& source, int64_t limit) {
   if (bytes.empty() || bytes.size() % kRecord != 0)
-    throw DataError(path + ": not a CIFAR-10 binary batch (size " + std::to_string(bytes.size()) +
-                    " is not a multiple of 3073-byte records)");
+    throw DataError(source + ": not a CIFAR-10 binary batch (size " + std::to_string(bytes.size()) +
+                    " is not a positive multiple of 3073-byte records)");
   int64_t n = static_cast<int64_t>(bytes.size()) / kRecord;
   if (limit > 0) n = std::min(n, limit);
   auto images = torch::empty({n, 3, 32, 32}, torch::kUInt8);
   auto* dst = images.data_ptr<uint8_t>();
   for (int64_t i = 0; i < n; ++i) {
     if (static_cast<unsigned char>(bytes[i * kRecord]) > 9)
-      throw DataError(path + ": record " + std::to_string(i) + " has label " +
+      throw DataError(source + ": record " + std::to_string(i) + " has label " +
                       std::to_string(static_cast<unsigned char>(bytes[i * kRecord])) + " (CIFAR-10 labels are 0-9)");
     std::memcpy(dst + i * (kRecord - 1), bytes.data() + i * kRecord + 1, kRecord - 1);
   }
   return images;
 }
+
+torch::Tensor readBatchFile(const std::string& path, int64_t limit) {
+  try {
+    return readBatch(readFile(path), path, limit);
+  } catch (const DataError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw DataError(e.what());
+  }
+}
 }  // namespace
+
+ImageDataset readCifarBytes(const std::string& bytes, const std::string& source, int64_t limit) {
+  return {readBatch(bytes, source, limit), source, "cifar10"};
+}
 
 ImageDataset readCifar(const std::string& path, int64_t limit) {
   std::vector<std::string> files;

@@ -7,8 +7,8 @@ namespace flowpp {
 
 namespace fs = std::filesystem;
 
-ImageDataset loadDataset(const std::string& path, int64_t limit, std::optional<ImageShape> shape) {
-  if (!fs::exists(path)) throw DataError(path + ": no such file or folder");
+namespace {
+ImageDataset readAny(const std::string& path, int64_t limit, std::optional<ImageShape> shape) {
   if (fs::is_directory(path)) {
     for (const auto& e : fs::directory_iterator(path))
       if (e.path().extension() == ".bin") return readCifar(path, limit);
@@ -23,8 +23,18 @@ ImageDataset loadDataset(const std::string& path, int64_t limit, std::optional<I
   throw DataError(path + ": unsupported data format (expected an IDX images file, plain or .gz; a CIFAR-10 .bin "
                          "batch or a folder of them; or a folder of images)");
 }
+}  // namespace
+
+ImageDataset loadDataset(const std::string& path, int64_t limit, std::optional<ImageShape> shape) {
+  if (limit < 0) throw DataError("--limit " + std::to_string(limit) + ": must be 0 (all images) or a positive count");
+  if (!fs::exists(path)) throw DataError(path + ": no such file or folder");
+  auto data = readAny(path, limit, shape);
+  if (data.size() == 0) throw DataError(path + ": holds no images");
+  return data;
+}
 
 void requireShape(const ImageDataset& data, const ImageShape& shape) {
+  if (data.size() == 0) throw DataError(data.source + ": holds no images");
   const auto& s = data.images.sizes();
   if (s[1] != shape.channels || s[2] != shape.height || s[3] != shape.width)
     throw DataError(data.source + ": images are " + std::to_string(s[1]) + "x" + std::to_string(s[2]) + "x" +
@@ -44,6 +54,7 @@ torch::Tensor toDisplay8(const torch::Tensor& xN, int nBits) {
 Batcher::Batcher(int64_t datasetSize, int64_t batchSize, uint64_t seed)
     : size_(datasetSize), batchSize_(std::min(batchSize, datasetSize)), seed_(seed) {
   if (datasetSize <= 0) throw DataError("cannot batch an empty data set");
+  if (batchSize <= 0) throw std::invalid_argument("batch size must be positive, got " + std::to_string(batchSize));
   batchesPerEpoch_ = std::max<int64_t>(1, size_ / batchSize_);
 }
 

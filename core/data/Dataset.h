@@ -9,12 +9,10 @@
 
 #include <torch/torch.h>
 
+#include "data/Pixels.h"
+
 namespace flowpp {
 
-class DataError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct ImageDataset {
   torch::Tensor images;  // uint8 [N, C, H, W], 8-bit values
@@ -23,16 +21,17 @@ struct ImageDataset {
   int64_t size() const { return images.size(0); }
 };
 
-struct ImageShape {
-  int64_t channels, height, width;
-};
-
-// Reads any supported data set. `limit` > 0 keeps the first `limit` images. An image folder is
-// converted to `shape` when given (resized, converted to grey or colour).
+// Reads any supported data set. `limit` > 0 keeps the first `limit` images (0: all; negative is an
+// error). An image folder is converted to `shape` when given (resized, converted to grey or
+// colour). A data set without images is an error. Sizes claimed by a header are checked against the
+// file and the available memory before anything is allocated.
 ImageDataset loadDataset(const std::string& path, int64_t limit = 0, std::optional<ImageShape> shape = {});
 
 ImageDataset readIdx(const std::string& path, int64_t limit = 0);
 ImageDataset readCifar(const std::string& path, int64_t limit = 0);  // a .bin file or a folder of them
+// The same from a file's bytes (`source` names it in messages); what the fuzz tests drive.
+ImageDataset readIdxBytes(const std::string& bytes, const std::string& source, int64_t limit = 0);
+ImageDataset readCifarBytes(const std::string& bytes, const std::string& source, int64_t limit = 0);
 ImageDataset readImageFolder(const std::string& path, int64_t limit = 0, std::optional<ImageShape> shape = {});
 
 // Checks that the data fit a model's image shape; throws DataError naming the source.

@@ -11,8 +11,11 @@ namespace flowpp {
 
 struct EvalOptions {
   int importanceSamples = 1;  // K; 1 = ELBO only
-  int64_t batchSize = 64;
-  uint64_t seed = 0;  // for the dequantization noise, so evaluations are reproducible
+  int64_t batchSize = 64;     // (image, draw) pairs per forward pass
+  uint64_t seed = 0;          // of the dequantization noise, so evaluations are reproducible
+  // Global index of the first image. Draw k of image i uses noise seeded by (seed, firstIndex + i, k)
+  // alone, so results do not depend on the batch size, on chunking, or on how images are sharded.
+  int64_t firstIndex = 0;
 };
 
 struct EvalResult {
@@ -24,7 +27,8 @@ struct EvalResult {
 };
 
 // images: uint8 [N, C, H, W] at 8 bits; quantized to the model's n_bits here. `progress(done, total)`
-// may return false to cancel (the result then covers the images done so far).
+// is called after each forward pass with the (image, draw) pairs done out of N * K and may return
+// false to cancel (the result then covers the images whose draws were all done).
 EvalResult evaluate(FlowPlusPlus& model, const torch::Tensor& images8, const EvalOptions& options,
                     const std::function<bool(int64_t, int64_t)>& progress = {});
 

@@ -1,6 +1,11 @@
 #include "explore/Interpolation.h"
 
+#include <chrono>
 #include <cmath>
+#include <stdexcept>
+
+#include "explore/SampleGrid.h"
+#include "util/Random.h"
 
 namespace flowpp {
 
@@ -23,6 +28,26 @@ torch::Tensor interpolateLatents(const torch::Tensor& za, const torch::Tensor& z
     path.push_back(z.view(za.sizes()).to(za.scalar_type()));
   }
   return torch::cat(path, 0);
+}
+
+InterpolationReport interpolate(FlowPlusPlus& model, const torch::Tensor& a8, const torch::Tensor& b8, int steps,
+                                bool spherical) {
+  if (steps < 2 || steps > 256) throw std::invalid_argument("interpolation frames " + std::to_string(steps) + " out of range (2 to 256)");
+  torch::NoGradGuard noGrad;
+  const auto start = std::chrono::steady_clock::now();
+  auto xa = modelInput(model, a8), xb = modelInput(model, b8);
+  auto path = interpolateLatents(model->encode(xa), model->encode(xb), steps, spherical);
+  auto decoded = model->decode(path).x;
+  InterpolationReport r;
+  auto frames = decoded.cpu();
+  for (int64_t i = 0; i < frames.size(0); ++i) r.frames.push_back(displayPixels(model, frames[i]));
+  RandomScope scope(0xa1);
+  auto bpd = model->bitsPerDim(model->logLikelihood(decoded).logp).to(torch::kDouble).cpu().contiguous();
+  r.bitsPerDim.assign(bpd.data_ptr<double>(), bpd.data_ptr<double>() + bpd.numel());
+  r.reconstructionErrorA = (frames[0] - xa[0]).abs().max().item<double>();
+  r.reconstructionErrorB = (frames[frames.size(0) - 1] - xb[0]).abs().max().item<double>();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
 }
 
 }  // namespace flowpp

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "explore/Reports.h"
 #include "model/FlowPlusPlus.h"
 
 namespace flowpp {
@@ -20,5 +21,11 @@ struct PixelLikelihood {
 // `x`: one image [C, H, W] of n-bit integer values. Averaged over `samples` dequantization draws
 // (seeded) so that the map is stable; every draw's maps sum exactly to that draw's bound.
 PixelLikelihood pixelLikelihood(FlowPlusPlus& model, const torch::Tensor& x, int samples = 1, uint64_t seed = 0);
+
+// The Likelihood tab's report for an 8-bit image [C, H, W]: the heatmap from `mapSamples` draws, and
+// the ELBO and importance-weighted bound from `importanceSamples` draws, computed in chunks with
+// `progress` between them (cancelling keeps the map and reports the ELBO of the draws so far).
+LikelihoodReport likelihoodReport(FlowPlusPlus& model, const torch::Tensor& image8, int mapSamples,
+                                  int importanceSamples, uint64_t seed, const ProgressFn& progress = {});
 
 }  // namespace flowpp

@@ -1,6 +1,7 @@
 #include "explore/SelfCheck.h"
 
 #include "model/FlowPlusPlus.h"
+#include "util/Random.h"
 
 namespace flowpp {
 
@@ -20,13 +21,15 @@ ModelConfig tinyCheckConfig(SplitType split, AttentionMode attention, bool varia
   c.name = "tiny";
   c.channels = 2, c.height = 4, c.width = 4;
   c.flow.coupling = affine ? "affine" : "mixlogistic";
-  c.flow.filters = 8, c.flow.blocks = 1, c.flow.components = 3, c.flow.heads = 2, c.flow.dropout = 0;
-  c.flow.attention = attention;
+  c.flow.components = 3;
+  c.flow.net = ConditionerOptions{8, 1, 2, 0, attention, 0.0, false};
   StageConfig first{false, split, 2, {}}, squeeze{true, SplitType::Stripe, 0, {}}, channel{false, SplitType::Channel, 1, {}},
       last{false, split, 1, {}};
   c.flow.stages = {first, squeeze, channel, last};
-  c.dequantizer = DequantizerConfig{variational ? "variational" : "uniform", affine ? "affine" : "mixlogistic", 8, 1, 3, 2, 2, 4, 1,
-                                    0.0, attention};
+  c.dequantizer.type = variational ? "variational" : "uniform";
+  c.dequantizer.coupling = affine ? "affine" : "mixlogistic";
+  c.dequantizer.components = 3, c.dequantizer.couplings = 2, c.dequantizer.contextBlocks = 1;
+  c.dequantizer.net = ConditionerOptions{8, 1, 2, 4, attention, 0.0, false};
   return c;
 }
 
@@ -35,21 +38,21 @@ std::vector<SelfCheckResult> runSelfChecks(const torch::Device& device) {
   for (auto split : {SplitType::Stripe, SplitType::Checkerboard, SplitType::Channel})
     for (bool affine : {false, true}) {
       const auto attention = affine ? AttentionMode::None : AttentionMode::Self;
-      torch::manual_seed(5);
-      FlowPlusPlus model(tinyCheckConfig(split, attention, !affine, affine));
+      RandomScope scope(5);
+      FlowPlusPlus model = buildModel(tinyCheckConfig(split, attention, !affine, affine), 5);
       model->to(device);
-      auto x = torch::randint(0, 256, {8, 2, 4, 4}, torch::TensorOptions(device)).to(torch::kFloat);
+      auto x = (uniform({8, 2, 4, 4}, torch::TensorOptions(device)) * 256).floor();
       model->dataInit(x);
       {
         torch::NoGradGuard g;
-        for (auto& p : model->parameters()) p.add_(torch::randn_like(p) * 0.02);
+        for (auto& p : model->parameters()) p.add_(normal(p.sizes(), p.options()) * 0.02);
       }
       model->eval();
       SelfCheckResult r;
       r.name = toString(split) + (affine ? ", affine, uniform dequantization" : ", mixlogistic, variational");
       {
         torch::NoGradGuard g;
-        auto y = x + torch::rand_like(x);
+        auto y = x + uniform(x.sizes(), x.options());
         InverseContext inv;
         auto back = model->flowInverse(model->flowForward(y).out, inv).out;
         r.roundTripError = (back - y).abs().max().item<double>();

@@ -6,14 +6,7 @@
 namespace flowpp {
 
 ConditioningNetOptions CouplingOptions::netOptions(int64_t outPerChannel) const {
-  return ConditioningNetOptions(channels(), channels() * outPerChannel, height(), width())
-      .filters(filters())
-      .blocks(blocks())
-      .heads(heads())
-      .contextChannels(contextChannels())
-      .attention(attention())
-      .dropout(dropout())
-      .weightNorm(weightNorm());
+  return ConditioningNetOptions(channels(), channels() * outPerChannel, height(), width()).net(net());
 }
 
 std::shared_ptr<CouplingImpl> makeCoupling(const CouplingOptions& options) {

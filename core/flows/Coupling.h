@@ -16,15 +16,8 @@ struct CouplingOptions {
   TORCH_ARG(int64_t, channels);  // of each half (the transformed and the conditioning one)
   TORCH_ARG(int64_t, height);
   TORCH_ARG(int64_t, width);
-  TORCH_ARG(int64_t, components) = 32;  // K, mixture-logistic only
-  TORCH_ARG(int64_t, filters) = 96;
-  TORCH_ARG(int64_t, blocks) = 10;
-  TORCH_ARG(int64_t, heads) = 4;
-  TORCH_ARG(int64_t, contextChannels) = 0;
-  TORCH_ARG(AttentionMode, attention) = AttentionMode::Self;
-  TORCH_ARG(double, dropout) = 0.0;
-  TORCH_ARG(bool, weightNorm) = false;
-
+  TORCH_ARG(int64_t, components) = 32;  // K, mixture-logistic only; 0 = affine coupling
+  TORCH_ARG(ConditionerOptions, net);
 
  public:
   ConditioningNetOptions netOptions(int64_t outPerChannel) const;

@@ -1,9 +1,11 @@
 #include "flows/InvConv1x1.h"
 
+#include "util/Random.h"
+
 namespace flowpp {
 
 InvConv1x1Impl::InvConv1x1Impl(int64_t channels) {
-  weight_ = register_parameter("weight", torch::eye(channels) + 0.001 * torch::randn({channels, channels}));
+  weight_ = register_parameter("weight", torch::eye(channels) + 0.001 * normal({channels, channels}));
 }
 
 torch::Tensor InvConv1x1Impl::logAbsDetPerElement(const torch::Tensor& like) const {

@@ -2,7 +2,8 @@
 // Flow++'s logistic-mixture CDF coupling (paper eq. 7):
 //   y = exp(a) * logit(MixLogCDF(x; pi, mu, s)) + b
 // with a = tanh(raw) in (-1, 1) and mixture log-scales clamped below at -7 (official stabilisers).
-// Per-element log|det| = log pdf(x) - log F(x) - log(1 - F(x)) + a.
+// Per-element log|det| = log pdf(x) - log F(x) - log(1 - F(x)) + a. The transform itself is the
+// fused kernel of math/MixLogisticFused.h.
 #include "flows/Coupling.h"
 
 namespace flowpp {
@@ -15,12 +16,6 @@ class MixLogisticCouplingImpl : public CouplingImpl {
                      InverseContext& inv) override;
 
  private:
-  struct Params {
-    torch::Tensor a, b;
-    MixLogisticParams mix;
-  };
-  Params params(const torch::Tensor& cond, const torch::Tensor& context);
-
   CouplingOptions options_;
   ConditioningNet net_{nullptr};
 };

@@ -1,24 +1,6 @@
 #include "flows/Partition.h"
 
-#include <stdexcept>
-
 namespace flowpp {
-
-SplitType splitTypeFromString(const std::string& name) {
-  if (name == "stripe") return SplitType::Stripe;
-  if (name == "checkerboard") return SplitType::Checkerboard;
-  if (name == "channel") return SplitType::Channel;
-  throw std::invalid_argument("unknown split '" + name + "' (expected stripe, checkerboard or channel)");
-}
-
-std::string toString(SplitType type) {
-  switch (type) {
-    case SplitType::Stripe: return "stripe";
-    case SplitType::Checkerboard: return "checkerboard";
-    case SplitType::Channel: return "channel";
-  }
-  return "?";
-}
 
 std::array<int64_t, 3> halfShape(SplitType type, int64_t c, int64_t h, int64_t w) {
   if (type == SplitType::Channel) return {c / 2, h, w};

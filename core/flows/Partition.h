@@ -1,23 +1,16 @@
 #pragma once
 // Volume-preserving reshapes of Flow++: the space-to-depth squeeze and the three ways of splitting
-// a tensor in two halves for a coupling. All are permutations (log|det| = 0), and all work on any
-// tensor of the same shape, which is how per-element log-det maps follow the data through them.
+// a tensor in two halves for a coupling (SplitType, in model/ConfigTypes.h). All are permutations
+// (log|det| = 0), and all work on any tensor of the same shape, which is how per-element log-det
+// maps follow the data through them.
 #include <array>
-#include <string>
 #include <utility>
 
 #include <torch/torch.h>
 
+#include "model/ConfigTypes.h"
+
 namespace flowpp {
-
-enum class SplitType {
-  Stripe,        // even vs odd columns; what the official code calls "CheckerboardSplit"
-  Checkerboard,  // true checkerboard ((i + j) even vs odd), each half collapsed to W/2 columns
-  Channel,       // first vs second half of the channels
-};
-
-SplitType splitTypeFromString(const std::string& name);  // throws on an unknown name
-std::string toString(SplitType type);
 
 // Shape [C, H, W] of each half for a full tensor of shape [C, H, W].
 std::array<int64_t, 3> halfShape(SplitType type, int64_t c, int64_t h, int64_t w);

@@ -1,33 +1,91 @@
 #include "model/Checkpoint.h"
 
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
 
+#include "train/RunFolder.h"
 #include "util/AtomicFile.h"
+#include "util/Checksum.h"
 
 namespace flowpp {
 
 namespace fs = std::filesystem;
 namespace {
-constexpr const char* kFormat = "flowpp-checkpoint-1";
+constexpr const char* kFormat = "flowpp-checkpoint-2";
+constexpr const char* kFormatV1 = "flowpp-checkpoint-1";
 
-c10::Dict<std::string, torch::Tensor> toDict(const TensorMap& map, bool half) {
-  c10::Dict<std::string, torch::Tensor> d;
+TensorMap storedForm(const TensorMap& map, bool half) {
+  TensorMap out;
   for (const auto& [name, t] : map) {
     auto v = t.detach().cpu().contiguous();
     if (half && v.is_floating_point()) v = v.to(torch::kHalf);
-    d.insert(name, v);
+    out[name] = v;
   }
+  return out;
+}
+
+c10::Dict<std::string, torch::Tensor> toDict(const TensorMap& map) {
+  c10::Dict<std::string, torch::Tensor> d;
+  for (const auto& [name, t] : map) d.insert(name, t);
   return d;
 }
 
-TensorMap fromIValue(const c10::IValue& v) {
+std::string checksumOf(const std::string& format, const std::string& config, const std::string& meta,
+                       const TensorMap& weights, const TensorMap& train) {
+  return Checksum().add(format).add(config).add(meta).add(weights).add(train).hex();
+}
+
+// The entries of a top-level dictionary, each checked for its type, in stored form (no conversion).
+struct RawCheckpoint {
+  std::string format, config, meta, checksum;
+  TensorMap weights, train;
+};
+
+const c10::IValue& entry(const c10::impl::GenericDict& d, const char* key) {
+  auto it = d.find(std::string(key));
+  if (it == d.end()) throw std::runtime_error(std::string("no \"") + key + "\" entry");
+  return it->value();
+}
+
+std::string stringEntry(const c10::impl::GenericDict& d, const char* key) {
+  const auto& v = entry(d, key);
+  if (!v.isString()) throw std::runtime_error(std::string("the \"") + key + "\" entry is not a string");
+  return v.toStringRef();
+}
+
+TensorMap tensorEntry(const c10::impl::GenericDict& d, const char* key) {
+  const auto& v = entry(d, key);
+  if (!v.isGenericDict()) throw std::runtime_error(std::string("the \"") + key + "\" entry is not a dictionary");
   TensorMap map;
-  for (const auto& entry : v.toGenericDict()) {
-    auto t = entry.value().toTensor();
-    map[entry.key().toStringRef()] = t.scalar_type() == torch::kHalf ? t.to(torch::kFloat) : t;
+  for (const auto& e : v.toGenericDict()) {
+    if (!e.key().isString() || !e.value().isTensor())
+      throw std::runtime_error(std::string("the \"") + key + "\" entry holds something other than named tensors");
+    map[e.key().toStringRef()] = e.value().toTensor();
   }
   return map;
+}
+
+RawCheckpoint unpickle(const std::string& bytes) {
+  auto value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+  if (!value.isGenericDict()) throw std::runtime_error("not a dictionary");
+  auto top = value.toGenericDict();
+  RawCheckpoint raw;
+  raw.format = stringEntry(top, "format");
+  if (raw.format != kFormat && raw.format != kFormatV1)
+    throw std::runtime_error("unknown format '" + raw.format.substr(0, 40) + "' (expected " + kFormat + ")");
+  raw.config = stringEntry(top, "config");
+  raw.meta = stringEntry(top, "meta");
+  raw.weights = tensorEntry(top, "weights");
+  if (top.contains(std::string("train"))) raw.train = tensorEntry(top, "train");
+  if (raw.format == kFormat) raw.checksum = stringEntry(top, "checksum");
+  return raw;
+}
+
+TensorMap toFloat(const TensorMap& stored) {
+  TensorMap out;
+  for (const auto& [name, t] : stored) out[name] = t.scalar_type() == torch::kHalf ? t.to(torch::kFloat) : t;
+  return out;
 }
 }  // namespace
 
@@ -42,80 +100,95 @@ void loadState(torch::nn::Module& module, const TensorMap& state, const std::str
   torch::NoGradGuard noGrad;
   auto assign = [&](const std::string& name, torch::Tensor& target) {
     auto it = state.find(name);
-    if (it == state.end()) throw std::runtime_error(source + ": missing tensor '" + name + "'");
-    if (it->second.sizes() != target.sizes()) {
+    if (it == state.end()) throw CheckpointError(source + ": missing tensor '" + name + "'");
+    const auto& value = it->second;
+    if (value.sizes() != target.sizes()) {
       std::ostringstream msg;
-      msg << source << ": tensor '" << name << "' has shape " << it->second.sizes() << ", the model expects "
-          << target.sizes();
-      throw std::runtime_error(msg.str());
+      msg << source << ": tensor '" << name << "' has shape " << value.sizes() << ", the model expects " << target.sizes();
+      throw CheckpointError(msg.str());
     }
-    target.copy_(it->second);
+    if (!value.is_floating_point()) throw CheckpointError(source + ": tensor '" + name + "' is not floating point");
+    if (!torch::isfinite(value).all().item<bool>())
+      throw CheckpointError(source + ": tensor '" + name + "' holds NaN or infinite values; the model is unusable");
+    target.copy_(value);
   };
   for (auto& p : module.named_parameters()) assign(p.key(), p.value());
   for (auto& b : module.named_buffers()) assign(b.key(), b.value());
 }
 
 void saveCheckpoint(const std::string& path, const Checkpoint& ck, bool halfPrecision) {
+  const auto config = ck.config.toJson().dump();
+  const auto meta = ck.meta.dump();
+  const auto weights = storedForm(ck.weights, halfPrecision), train = storedForm(ck.train, false);
   c10::impl::GenericDict top(c10::StringType::get(), c10::AnyType::get());
   top.insert(std::string("format"), std::string(kFormat));
-  top.insert(std::string("config"), ck.config.toJson().dump());
-  top.insert(std::string("meta"), ck.meta.dump());
-  top.insert(std::string("weights"), toDict(ck.weights, halfPrecision));
-  if (!ck.train.empty()) top.insert(std::string("train"), toDict(ck.train, false));
+  top.insert(std::string("config"), config);
+  top.insert(std::string("meta"), meta);
+  top.insert(std::string("weights"), toDict(weights));
+  if (!train.empty()) top.insert(std::string("train"), toDict(train));
+  top.insert(std::string("checksum"), checksumOf(kFormat, config, meta, weights, train));
   auto bytes = torch::pickle_save(c10::IValue(top));
   writeFileAtomically(path, std::string_view(bytes.data(), bytes.size()));
 }
 
-Checkpoint readCheckpoint(const std::string& path) {
-  auto raw = readFile(path);
-  Checkpoint ck;
+Checkpoint checkpointFromBytes(const std::string& bytes, const std::string& source) {
+  const std::string prefix = "'" + source + "' is not a usable Flow++ checkpoint: ";
+  RawCheckpoint raw;
   try {
-    auto value = torch::pickle_load(std::vector<char>(raw.begin(), raw.end()));
-    if (!value.isGenericDict()) throw std::runtime_error("not a dictionary");
-    auto top = value.toGenericDict();
-    if (!top.contains(std::string("format")) || top.at(std::string("format")).toStringRef() != kFormat)
-      throw std::runtime_error("no \"format\": \"" + std::string(kFormat) + "\" entry");
-    ck.config = ModelConfig::fromJson(nlohmann::json::parse(top.at(std::string("config")).toStringRef()), path);
-    ck.meta = nlohmann::json::parse(top.at(std::string("meta")).toStringRef());
-    ck.weights = fromIValue(top.at(std::string("weights")));
-    if (top.contains(std::string("train"))) ck.train = fromIValue(top.at(std::string("train")));
+    raw = unpickle(bytes);
+  } catch (const c10::Error& e) {
+    std::string what = e.what_without_backtrace();
+    throw CheckpointError(prefix + "the file is corrupt or truncated (" + what.substr(0, what.find('\n')).substr(0, 120) + ")");
   } catch (const std::exception& e) {
-    std::string what = e.what();
-    throw std::runtime_error("'" + path + "' is not a readable Flow++ checkpoint (" +
-                             what.substr(0, what.find('\n')) + ")");
+    throw CheckpointError(prefix + std::string(e.what()).substr(0, 160));
   }
+  Checkpoint ck;
+  if (!raw.checksum.empty()) {
+    if (checksumOf(raw.format, raw.config, raw.meta, raw.weights, raw.train) != raw.checksum)
+      throw CheckpointError(prefix + "its checksum does not match its contents (the file was damaged or edited)");
+    ck.verified = true;
+  }
+  try {
+    ck.config = ModelConfig::fromText(raw.config, source + " (embedded config)");
+    ck.meta = nlohmann::json::parse(raw.meta);
+    if (!ck.meta.is_object()) throw std::runtime_error("its metadata is not a JSON object");
+  } catch (const ConfigError& e) {
+    throw CheckpointError(prefix + e.what());
+  } catch (const std::exception& e) {
+    throw CheckpointError(prefix + "unreadable metadata (" + std::string(e.what()).substr(0, 120) + ")");
+  }
+  ck.weights = toFloat(raw.weights);
+  ck.train = toFloat(raw.train);
   return ck;
 }
 
-std::string newestCheckpointIn(const std::string& runDir) {
-  std::string best;
-  const auto dir = fs::path(runDir) / "checkpoints";
-  if (!fs::is_directory(dir)) return best;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const auto name = e.path().filename().string();
-    if (e.path().extension() == ".fpp" && name.rfind("ckpt-", 0) == 0 && name > fs::path(best).filename().string())
-      best = e.path().string();
+Checkpoint readCheckpoint(const std::string& path) {
+  std::string bytes;
+  try {
+    bytes = readFile(path);
+  } catch (const std::exception& e) {
+    throw CheckpointError(e.what());
   }
-  return best;
+  return checkpointFromBytes(bytes, path);
 }
 
 LoadedModel loadModel(const std::string& path, uint64_t seed) {
   LoadedModel out;
   out.path = path;
   if (fs::is_directory(path)) {
-    out.path = newestCheckpointIn(path);
-    if (out.path.empty()) throw std::runtime_error("run folder '" + path + "' has no checkpoints/ckpt-*.fpp");
+    out.path = newestCheckpoint(path);
+    if (out.path.empty()) throw CheckpointError("run folder '" + path + "' has no checkpoints/ckpt-*.fpp");
   }
   if (fs::path(out.path).extension() == ".json") {
-    torch::manual_seed(seed);
-    out.model = FlowPlusPlus(ModelConfig::load(out.path));
+    out.model = buildModel(ModelConfig::load(out.path), seed);
     out.fresh = true;
     out.meta = nlohmann::json::object();
   } else {
     auto ck = readCheckpoint(out.path);
-    out.model = FlowPlusPlus(ck.config);
+    out.model = buildModel(ck.config, 0);
     loadState(*out.model, ck.weights, out.path);
     out.meta = ck.meta;
+    out.verified = ck.verified;
   }
   out.model->eval();
   return out;

@@ -3,7 +3,9 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "model/Footprint.h"
 #include "nn/DataInit.h"
+#include "util/Random.h"
 
 namespace flowpp {
 
@@ -24,14 +26,10 @@ FlowPlusPlusImpl::FlowPlusPlusImpl(const ModelConfig& config) : config_(config) 
       stages_.push_back(stage);
       continue;
     }
-    auto coupling = CouplingOptions(c, h, w)
-                        .components(f.coupling == "affine" ? 0 : f.components)
-                        .filters(f.filters)
-                        .blocks(f.blocks)
-                        .heads(f.heads)
-                        .attention(s.attention.value_or(f.attention))
-                        .dropout(f.dropout)
-                        .weightNorm(f.weightNorm);
+    auto net = f.net;
+    net.attention = f.attentionOf(s);
+    net.contextChannels = 0;
+    auto coupling = CouplingOptions(c, h, w).components(f.coupling == "affine" ? 0 : f.components).net(net);
     ++groupIndex;
     stage.name = "stage " + std::to_string(groupIndex) + ": " + toString(s.split) + " x" +
                  std::to_string(s.couplings) + " at " + std::to_string(c) + "x" + std::to_string(h) + "x" +
@@ -65,9 +63,19 @@ torch::Tensor FlowPlusPlusImpl::toInput(const torch::Tensor& x) const {
   return input;
 }
 
-DequantOutput FlowPlusPlusImpl::dequantize(const torch::Tensor& x, const torch::Tensor& eps) {
-  if (dequantizer_) return dequantizer_->forward(x, eps);
-  return {torch::rand_like(x), torch::zeros_like(x)};  // uniform dequantization: q = 1 on [0,1)
+torch::Tensor FlowPlusPlusImpl::drawNoise(int64_t n) const {
+  const std::vector<int64_t> shape = {n, config_.channels, config_.height, config_.width};
+  const auto options = torch::TensorOptions().device(device());
+  return dequantizer_ ? normal(shape, options) : uniform(shape, options);
+}
+
+DequantOutput FlowPlusPlusImpl::dequantize(const torch::Tensor& x, const torch::Tensor& noise) {
+  auto n = noise.defined() ? noise.to(x.device(), x.scalar_type()) : drawNoise(x.size(0)).to(x.scalar_type());
+  TORCH_CHECK(n.sizes() == x.sizes(), "dequantization noise of shape ", n.sizes(), " for images of shape ", x.sizes());
+  if (dequantizer_) return dequantizer_->forward(x, n);
+  // Uniform dequantization: u is the noise, q = 1 on [0,1); float32 rand can return values that
+  // round to 1 after a cast, so keep u inside its bin.
+  return {n.clamp_max(1.0 - std::pow(2.0, -24)), torch::zeros_like(x)};
 }
 
 namespace {
@@ -123,9 +131,9 @@ FlowOutput FlowPlusPlusImpl::flowInverse(const torch::Tensor& z, InverseContext&
 //  - preprocessing: the logit's Jacobian of each sub-pixel;
 //  - dequantization: -log q(u|x) of the noise flow, per element of the noise (same layout as x).
 // Their sum over all sub-pixels is exactly the image's bound log p(x+u) - log q(u|x).
-Likelihood FlowPlusPlusImpl::logLikelihood(const torch::Tensor& x, bool withTerms) {
+Likelihood FlowPlusPlusImpl::logLikelihood(const torch::Tensor& x, bool withTerms, const torch::Tensor& noise) {
   auto input = toInput(x);
-  auto dq = dequantize(input);
+  auto dq = dequantize(input, noise);
   Likelihood out;
   auto r = flowForward(input + dq.u, withTerms ? &out.terms : nullptr);
   int squeezes = 0;
@@ -186,6 +194,12 @@ torch::Tensor FlowPlusPlusImpl::sampleLatent(int64_t n, double temperature, uint
 
 DecodeResult FlowPlusPlusImpl::sample(int64_t n, double temperature, uint64_t seed, const InverseOptions& options) {
   return decode(sampleLatent(n, temperature, seed), options);
+}
+
+FlowPlusPlus buildModel(const ModelConfig& config, uint64_t seed) {
+  requireMemory(estimateFootprint(config, 0).parameterBytes, "the weights of '" + config.name + "'");
+  RandomScope scope(mixSeed({seed, 0x1417}));
+  return FlowPlusPlus(config);
 }
 
 }  // namespace flowpp

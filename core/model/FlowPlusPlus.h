@@ -55,8 +55,9 @@ class FlowPlusPlusImpl : public torch::nn::Module {
   // Data-dependent initialisation of every ActNorm and convolution on a batch of images.
   void dataInit(const torch::Tensor& x);
 
-  // One-sample bound per image (training loss: -mean(logp) / (D ln 2) bits/dim).
-  Likelihood logLikelihood(const torch::Tensor& x, bool withTerms = false);
+  // One-sample bound per image (training loss: -mean(logp) / (D ln 2) bits/dim). `noise` is the
+  // dequantization noise (drawNoise); undefined: drawn from the thread's RandomScope.
+  Likelihood logLikelihood(const torch::Tensor& x, bool withTerms = false, const torch::Tensor& noise = {});
   // Importance-weighted bound with k dequantization samples, log-mean-exp in float64.
   BoundEstimate importanceWeighted(const torch::Tensor& x, int k);
   // Converts per-image nats to bits per dimension.
@@ -74,8 +75,11 @@ class FlowPlusPlusImpl : public torch::nn::Module {
   torch::Tensor sampleLatent(int64_t n, double temperature, uint64_t seed) const;
   DecodeResult sample(int64_t n, double temperature, uint64_t seed, const InverseOptions& options = {});
 
-  // Dequantization noise and its per-element log q (zero for uniform dequantization).
-  DequantOutput dequantize(const torch::Tensor& x, const torch::Tensor& eps = {});
+  // Dequantization noise for n images from the thread's RandomScope, on the model's device: the
+  // Gaussian input of the variational dequantizer's flow, or u ~ U[0,1) itself when uniform.
+  torch::Tensor drawNoise(int64_t n) const;
+  // u and its per-element log q (zero for uniform dequantization) from `noise` (drawn if undefined).
+  DequantOutput dequantize(const torch::Tensor& x, const torch::Tensor& noise = {});
   bool variationalDequantization() const { return !dequantizer_.is_empty(); }
 
  private:
@@ -92,5 +96,9 @@ class FlowPlusPlusImpl : public torch::nn::Module {
   VariationalDequantizer dequantizer_{nullptr};
 };
 TORCH_MODULE(FlowPlusPlus);
+
+// A model with fresh weights drawn from `seed` (not data-initialised yet). Refuses a config whose
+// weights alone would not fit in memory, before allocating them.
+FlowPlusPlus buildModel(const ModelConfig& config, uint64_t seed);
 
 }  // namespace flowpp

@@ -1,11 +1,31 @@
 #include "model/ModelConfig.h"
 
+#include <cmath>
 #include <fstream>
-#include <stdexcept>
+#include <set>
+#include <sstream>
+
+#include "model/ConfigFields.h"
 
 namespace flowpp {
 
 using nlohmann::json;
+
+SplitType splitTypeFromString(const std::string& name) {
+  if (name == "stripe") return SplitType::Stripe;
+  if (name == "checkerboard") return SplitType::Checkerboard;
+  if (name == "channel") return SplitType::Channel;
+  throw std::invalid_argument("unknown split '" + name + "' (expected stripe, checkerboard or channel)");
+}
+
+std::string toString(SplitType type) {
+  switch (type) {
+    case SplitType::Stripe: return "stripe";
+    case SplitType::Checkerboard: return "checkerboard";
+    case SplitType::Channel: return "channel";
+  }
+  return "?";
+}
 
 AttentionMode attentionFromString(const std::string& name) {
   if (name == "self") return AttentionMode::Self;
@@ -25,81 +45,106 @@ std::string toString(AttentionMode mode) {
 
 namespace {
 
-// Reads j[key] into `out` when present; wraps type errors with the field's path.
-template <typename T>
-void read(const json& j, const char* key, T& out, const std::string& where) {
-  if (!j.contains(key)) return;
-  try {
-    out = j.at(key).get<T>();
-  } catch (const json::exception&) {
-    throw std::invalid_argument(where + "." + key + ": expected " +
-                                (std::is_same_v<T, std::string> ? "a string"
-                                 : std::is_same_v<T, bool>      ? "true or false"
-                                                                : "a number") +
-                                ", got " + j.at(key).dump());
-  }
-}
+// Size limits: far beyond any sensible model, small enough that arithmetic on them cannot overflow.
+constexpr int kMaxFilters = 4096, kMaxBlocks = 256, kMaxComponents = 1024, kMaxCouplings = 256;
 
-void require(bool ok, const std::string& message) {
-  if (!ok) throw std::invalid_argument(message);
-}
-
-AttentionMode readAttention(const json& j, const char* key, AttentionMode fallback, const std::string& where) {
+AttentionMode readAttention(ConfigFields& f, const char* key, AttentionMode fallback) {
   std::string name = toString(fallback);
-  read(j, key, name, where);
-  try {
-    return attentionFromString(name);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(where + "." + key + ": " + e.what());
-  }
+  f.text(key, name, {"self", "none", "pointwise"});
+  return attentionFromString(name);
 }
 
-json stageToJson(const StageConfig& s) {
-  if (s.squeeze) return {{"squeeze", true}};
-  json j = {{"split", toString(s.split)}, {"couplings", s.couplings}};
-  if (s.attention) j["attention"] = toString(*s.attention);
-  return j;
+// The seven conditioner fields, parsed and validated in one place for the flow and the dequantizer.
+void readConditioner(ConfigFields& f, ConditionerOptions& net, bool withContext) {
+  f.integer("filters", net.filters, 1, kMaxFilters);
+  f.integer("blocks", net.blocks, 0, kMaxBlocks);
+  f.integer("heads", net.heads, 1, kMaxFilters);
+  f.number("dropout", net.dropout, 0.0, 1.0, ConfigFields::kClosed, ConfigFields::kOpen);
+  net.attention = readAttention(f, "attention", net.attention);
+  if (withContext) f.integer("context_channels", net.contextChannels, 1, kMaxFilters);
+  else f.flag("weight_norm", net.weightNorm);
+  if (net.filters % net.heads != 0)
+    f.fail("heads", std::to_string(net.heads) + " does not divide filters (" + std::to_string(net.filters) +
+                        "): each attention head gets filters / heads channels");
 }
 
-StageConfig stageFromJson(const json& j, const std::string& where) {
-  require(j.is_object(), where + ": expected an object");
+void writeConditioner(json& j, const ConditionerOptions& net, bool withContext) {
+  j["filters"] = net.filters;
+  j["blocks"] = net.blocks;
+  j["heads"] = net.heads;
+  j["dropout"] = net.dropout;
+  j["attention"] = toString(net.attention);
+  if (withContext) j["context_channels"] = net.contextChannels;
+  else j["weight_norm"] = net.weightNorm;
+}
+
+StageConfig readStage(ConfigFields& f) {
   StageConfig s;
-  read(j, "squeeze", s.squeeze, where);
-  if (s.squeeze) return s;
-  std::string split = "stripe";
-  read(j, "split", split, where);
-  try {
-    s.split = splitTypeFromString(split);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(where + ".split: " + e.what());
+  f.flag("squeeze", s.squeeze);
+  if (s.squeeze) {
+    f.finish();
+    return s;
   }
-  read(j, "couplings", s.couplings, where);
-  require(s.couplings >= 1, where + ".couplings: must be at least 1");
-  if (j.contains("attention")) s.attention = readAttention(j, "attention", AttentionMode::Self, where);
+  std::string split = "stripe";
+  f.text("split", split, {"stripe", "checkerboard", "channel"});
+  s.split = splitTypeFromString(split);
+  f.integer("couplings", s.couplings, 1, kMaxCouplings, /*required=*/true);
+  if (f.has("attention")) s.attention = readAttention(f, "attention", AttentionMode::Self);
+  f.finish();
   return s;
+}
+
+// Every squeeze needs an even height and width, every stripe/checkerboard split an even width and
+// every channel split an even channel count, at the resolution where the stage runs.
+void checkStageShapes(const ModelConfig& c, const std::string& source) {
+  int64_t ch = c.channels, h = c.height, w = c.width;
+  for (size_t i = 0; i < c.flow.stages.size(); ++i) {
+    const auto& s = c.flow.stages[i];
+    const std::string where = source + ": flow.stages[" + std::to_string(i) + "]";
+    const std::string shape = std::to_string(ch) + "x" + std::to_string(h) + "x" + std::to_string(w);
+    if (s.squeeze) {
+      if (h % 2 || w % 2) throw ConfigError(where + ": a squeeze needs an even height and width, the tensor is " + shape);
+      ch *= 4, h /= 2, w /= 2;
+    } else if (s.split == SplitType::Channel && ch % 2) {
+      throw ConfigError(where + ": a channel split needs an even channel count, the tensor is " + shape);
+    } else if (s.split != SplitType::Channel && w % 2) {
+      throw ConfigError(where + ": a " + toString(s.split) + " split needs an even width, the tensor is " + shape);
+    }
+  }
+  if (c.dequantizer.variational() && c.width % 2)
+    throw ConfigError(source + ": dequantizer: the variational dequantizer's stripe split needs an even width, got " +
+                      std::to_string(c.width));
 }
 
 }  // namespace
 
 json ModelConfig::toJson() const {
   json stages = json::array();
-  for (const auto& s : flow.stages) stages.push_back(stageToJson(s));
+  for (const auto& s : flow.stages) {
+    if (s.squeeze) {
+      stages.push_back({{"squeeze", true}});
+      continue;
+    }
+    json j = {{"split", toString(s.split)}, {"couplings", s.couplings}};
+    if (s.attention) j["attention"] = toString(*s.attention);
+    stages.push_back(j);
+  }
+  json f = {{"coupling", flow.coupling}, {"components", flow.components}, {"pointwise", flow.pointwise}};
+  writeConditioner(f, flow.net, false);
+  f["stages"] = stages;
+  json d = {{"type", dequantizer.type},
+            {"coupling", dequantizer.coupling},
+            {"components", dequantizer.components},
+            {"couplings", dequantizer.couplings},
+            {"context_blocks", dequantizer.contextBlocks}};
+  writeConditioner(d, dequantizer.net, true);
   return {
       {"name", name},
       {"description", description},
       {"image", {{"channels", channels}, {"height", height}, {"width", width}}},
       {"n_bits", nBits},
-      {"flow",
-       {{"coupling", flow.coupling}, {"filters", flow.filters}, {"blocks", flow.blocks},
-        {"components", flow.components}, {"heads", flow.heads}, {"dropout", flow.dropout},
-        {"attention", toString(flow.attention)}, {"weight_norm", flow.weightNorm},
-        {"pointwise", flow.pointwise}, {"stages", stages}}},
-      {"dequantizer",
-       {{"type", dequantizer.type}, {"coupling", dequantizer.coupling}, {"filters", dequantizer.filters}, {"blocks", dequantizer.blocks},
-        {"components", dequantizer.components}, {"heads", dequantizer.heads},
-        {"couplings", dequantizer.couplings}, {"context_channels", dequantizer.contextChannels},
-        {"context_blocks", dequantizer.contextBlocks}, {"dropout", dequantizer.dropout},
-        {"attention", toString(dequantizer.attention)}}},
+      {"flow", f},
+      {"dequantizer", d},
       {"training",
        {{"learning_rate", training.learningRate}, {"warmup_steps", training.warmupSteps},
         {"lr_decay", training.lrDecay}, {"grad_clip", training.gradClip}, {"ema_decay", training.emaDecay},
@@ -108,92 +153,67 @@ json ModelConfig::toJson() const {
 }
 
 ModelConfig ModelConfig::fromJson(const json& j, const std::string& source) {
-  require(j.is_object(), source + ": expected a JSON object");
   ModelConfig c;
-  read(j, "name", c.name, source);
-  read(j, "description", c.description, source);
-  read(j, "n_bits", c.nBits, source);
-  require(c.nBits >= 1 && c.nBits <= 8, source + ".n_bits: must be in 1..8");
-  if (j.contains("image")) {
-    const auto& im = j.at("image");
-    read(im, "channels", c.channels, source + ".image");
-    read(im, "height", c.height, source + ".image");
-    read(im, "width", c.width, source + ".image");
+  ConfigFields top(j, source, "");
+  top.text("name", c.name);
+  top.text("description", c.description);
+  top.integer("n_bits", c.nBits, 1, 8);
+  if (auto im = top.object("image")) {
+    im->integer("channels", c.channels, 1, 64);
+    im->integer("height", c.height, 2, 4096);
+    im->integer("width", c.width, 2, 4096);
+    im->finish();
   }
-  require(c.channels >= 1 && c.height >= 2 && c.width >= 2, source + ".image: invalid shape");
+  auto f = top.object("flow", /*required=*/true);
+  f->text("coupling", c.flow.coupling, {"mixlogistic", "affine"});
+  f->integer("components", c.flow.components, 1, kMaxComponents);
+  f->flag("pointwise", c.flow.pointwise);
+  readConditioner(*f, c.flow.net, false);
+  for (auto& stage : f->objects("stages", 1, 64)) c.flow.stages.push_back(readStage(stage));
+  f->finish();
 
-  require(j.contains("flow"), source + ": missing \"flow\"");
-  const auto& f = j.at("flow");
-  const std::string fw = source + ".flow";
-  read(f, "coupling", c.flow.coupling, fw);
-  require(c.flow.coupling == "mixlogistic" || c.flow.coupling == "affine",
-          fw + ".coupling: expected mixlogistic or affine, got '" + c.flow.coupling + "'");
-  read(f, "filters", c.flow.filters, fw);
-  read(f, "blocks", c.flow.blocks, fw);
-  read(f, "components", c.flow.components, fw);
-  read(f, "heads", c.flow.heads, fw);
-  read(f, "dropout", c.flow.dropout, fw);
-  read(f, "weight_norm", c.flow.weightNorm, fw);
-  read(f, "pointwise", c.flow.pointwise, fw);
-  c.flow.attention = readAttention(f, "attention", c.flow.attention, fw);
-  require(c.flow.filters >= 1 && c.flow.blocks >= 0, fw + ": filters must be >= 1 and blocks >= 0");
-  require(c.flow.coupling == "affine" || c.flow.components >= 1, fw + ".components: must be >= 1");
-  require(c.flow.heads >= 1 && c.flow.filters % c.flow.heads == 0, fw + ".heads: must divide filters");
-  require(c.flow.dropout >= 0 && c.flow.dropout < 1, fw + ".dropout: must be in [0, 1)");
-  require(f.contains("stages") && f.at("stages").is_array() && !f.at("stages").empty(),
-          fw + ".stages: expected a non-empty array");
-  for (size_t i = 0; i < f.at("stages").size(); ++i)
-    c.flow.stages.push_back(stageFromJson(f.at("stages")[i], fw + ".stages[" + std::to_string(i) + "]"));
-
-  if (j.contains("dequantizer")) {
-    const auto& d = j.at("dequantizer");
-    const std::string dw = source + ".dequantizer";
-    read(d, "type", c.dequantizer.type, dw);
-    require(c.dequantizer.type == "variational" || c.dequantizer.type == "uniform",
-            dw + ".type: expected variational or uniform, got '" + c.dequantizer.type + "'");
-    read(d, "coupling", c.dequantizer.coupling, dw);
-    require(c.dequantizer.coupling == "mixlogistic" || c.dequantizer.coupling == "affine",
-            dw + ".coupling: expected mixlogistic or affine, got '" + c.dequantizer.coupling + "'");
-    read(d, "filters", c.dequantizer.filters, dw);
-    read(d, "blocks", c.dequantizer.blocks, dw);
-    read(d, "components", c.dequantizer.components, dw);
-    read(d, "heads", c.dequantizer.heads, dw);
-    read(d, "couplings", c.dequantizer.couplings, dw);
-    read(d, "context_channels", c.dequantizer.contextChannels, dw);
-    read(d, "context_blocks", c.dequantizer.contextBlocks, dw);
-    read(d, "dropout", c.dequantizer.dropout, dw);
-    c.dequantizer.attention = readAttention(d, "attention", c.dequantizer.attention, dw);
-    if (c.dequantizer.variational()) {
-      require(c.dequantizer.couplings >= 1 && c.dequantizer.components >= 1 && c.dequantizer.filters >= 1,
-              dw + ": couplings, components and filters must be >= 1");
-      require(c.dequantizer.filters % c.dequantizer.heads == 0, dw + ".heads: must divide filters");
-      require(c.width % 2 == 0, dw + ": the variational dequantizer's stripe split needs an even width");
-    }
+  if (auto d = top.object("dequantizer")) {
+    d->text("type", c.dequantizer.type, {"variational", "uniform"});
+    d->text("coupling", c.dequantizer.coupling, {"mixlogistic", "affine"});
+    d->integer("components", c.dequantizer.components, 1, kMaxComponents);
+    d->integer("couplings", c.dequantizer.couplings, 1, kMaxCouplings);
+    d->integer("context_blocks", c.dequantizer.contextBlocks, 0, kMaxBlocks);
+    readConditioner(*d, c.dequantizer.net, true);
+    d->finish();
   }
-  if (j.contains("training")) {
-    const auto& t = j.at("training");
-    const std::string tw = source + ".training";
-    read(t, "learning_rate", c.training.learningRate, tw);
-    read(t, "warmup_steps", c.training.warmupSteps, tw);
-    read(t, "lr_decay", c.training.lrDecay, tw);
-    read(t, "grad_clip", c.training.gradClip, tw);
-    read(t, "ema_decay", c.training.emaDecay, tw);
-    read(t, "batch_size", c.training.batchSize, tw);
-    read(t, "init_batch_size", c.training.initBatchSize, tw);
+  if (auto t = top.object("training")) {
+    auto& tr = c.training;
+    t->number("learning_rate", tr.learningRate, 0.0, 1.0, ConfigFields::kOpen, ConfigFields::kClosed);
+    t->integer("warmup_steps", tr.warmupSteps, 0, 1000000000);
+    t->number("lr_decay", tr.lrDecay, 0.0, 1.0, ConfigFields::kOpen, ConfigFields::kClosed);
+    t->number("grad_clip", tr.gradClip, 0.0, 1e6, ConfigFields::kClosed, ConfigFields::kClosed);
+    t->number("ema_decay", tr.emaDecay, 0.0, 1.0, ConfigFields::kClosed, ConfigFields::kOpen);
+    t->integer("batch_size", tr.batchSize, 1, 65536);
+    t->integer("init_batch_size", tr.initBatchSize, 1, 65536);
+    t->finish();
   }
+  top.finish();
+  checkStageShapes(c, source);
   return c;
 }
 
-ModelConfig ModelConfig::load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open config '" + path + "'");
+ModelConfig ModelConfig::fromText(const std::string& text, const std::string& source) {
   json j;
   try {
-    in >> j;
+    j = json::parse(text);  // strict: text after the JSON value is an error
   } catch (const json::parse_error& e) {
-    throw std::invalid_argument("config '" + path + "' is not valid JSON: " + e.what());
+    std::string what = e.what();
+    throw ConfigError(source + " is not valid JSON (" + what.substr(what.find(']') + 2) + ")");
   }
-  return fromJson(j, path);
+  return fromJson(j, source);
+}
+
+ModelConfig ModelConfig::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("cannot open config '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return fromText(text.str(), path);
 }
 
 }  // namespace flowpp

@@ -1,18 +1,26 @@
 #pragma once
-// The JSON description a Flow++ model is assembled from (see models/*.json and docs in README).
+// The JSON description a Flow++ model is assembled from (models/*.json). Torch-free, so the studio
+// can read and edit configs without compiling against torch.
+//
+// Parsing is strict: every field is range-checked (the message names the field, the value and the
+// allowed range), numbers must be of the field's kind (no 16.7 for an integer, no wrap-around),
+// objects must be objects, unknown fields are refused, and nothing may follow the JSON value.
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "flows/Partition.h"
-#include "nn/ConvAttnBlock.h"
+#include "model/ConfigTypes.h"
 
 namespace flowpp {
 
-AttentionMode attentionFromString(const std::string& name);  // "self", "none", "pointwise"
-std::string toString(AttentionMode mode);
+// Thrown for an invalid config (a user error): the message names the field and the problem.
+class ConfigError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
 
 struct StageConfig {
   bool squeeze = false;  // a space-to-depth step instead of a coupling group
@@ -23,29 +31,20 @@ struct StageConfig {
 
 struct FlowConfig {
   std::string coupling = "mixlogistic";  // or "affine" (the paper's ablation)
-  int filters = 96;
-  int blocks = 10;
-  int components = 32;  // K of the logistic mixture
-  int heads = 4;
-  double dropout = 0.2;
-  AttentionMode attention = AttentionMode::Self;
-  bool weightNorm = false;
-  bool pointwise = true;  // invertible 1x1 convolutions in each coupling step
+  int components = 32;                   // K of the logistic mixture
+  bool pointwise = true;                 // invertible 1x1 convolutions in each coupling step
+  ConditionerOptions net;                // contextChannels is unused (always 0) in the main flow
   std::vector<StageConfig> stages;
+  AttentionMode attentionOf(const StageConfig& s) const { return s.attention.value_or(net.attention); }
 };
 
 struct DequantizerConfig {
-  std::string type = "variational";  // or "uniform" (the paper's ablation)
+  std::string type = "variational";      // or "uniform" (the paper's ablation)
   std::string coupling = "mixlogistic";  // or "affine" (the official affine ablation uses it here too)
-  int filters = 96;
-  int blocks = 2;
   int components = 32;
-  int heads = 4;
   int couplings = 4;
-  int contextChannels = 32;
   int contextBlocks = 3;
-  double dropout = 0.2;
-  AttentionMode attention = AttentionMode::Self;
+  ConditionerOptions net{96, 2, 4, 32, AttentionMode::Self, 0.2, false};
   bool variational() const { return type == "variational"; }
 };
 
@@ -53,7 +52,7 @@ struct TrainingDefaults {
   double learningRate = 3e-4;
   int warmupSteps = 2000;
   double lrDecay = 1.0;  // per-step multiplicative decay after warm-up (1 = constant)
-  double gradClip = 1.0;
+  double gradClip = 1.0;  // 0 = no clipping
   double emaDecay = 0.999;
   int batchSize = 64;
   int initBatchSize = 128;
@@ -70,8 +69,9 @@ struct ModelConfig {
 
   int64_t dims() const { return int64_t(channels) * height * width; }
   nlohmann::json toJson() const;
-  // `source` names the file in error messages. Throws std::invalid_argument with the field's path.
+  // `source` names the file in error messages. Throws ConfigError naming the field's path.
   static ModelConfig fromJson(const nlohmann::json& j, const std::string& source = "config");
+  static ModelConfig fromText(const std::string& text, const std::string& source = "config");
   static ModelConfig load(const std::string& path);
 };
 

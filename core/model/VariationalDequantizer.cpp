@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "util/Random.h"
+
 namespace flowpp {
 
 torch::Tensor standardNormalLogProb(const torch::Tensor& x) {
@@ -12,18 +14,16 @@ VariationalDequantizerImpl::VariationalDequantizerImpl(const ModelConfig& config
     : levels_(static_cast<double>(1 << config.nBits)) {
   const auto& d = config.dequantizer;
   // The context net sees x's two stripe halves stacked on channels: [2C, H, W/2].
-  contextIn_ = register_module("context_in", DdiConv2d(DdiConv2dOptions(2 * config.channels, d.contextChannels, 3)));
+  const int context = d.net.contextChannels;
+  contextIn_ = register_module("context_in", DdiConv2d(DdiConv2dOptions(2 * config.channels, context, 3)));
   contextBlocks_ = register_module("context_blocks", torch::nn::ModuleList());
   for (int i = 0; i < d.contextBlocks; ++i)
-    contextBlocks_->push_back(GatedConv(GatedConvOptions(d.contextChannels).dropout(d.dropout)));
+    contextBlocks_->push_back(GatedConv(GatedConvOptions(context).dropout(d.net.dropout)));
+  auto net = d.net;
+  net.weightNorm = false;
   auto coupling = CouplingOptions(config.channels, config.height, config.width)
                       .components(d.coupling == "affine" ? 0 : d.components)
-                      .filters(d.filters)
-                      .blocks(d.blocks)
-                      .heads(d.heads)
-                      .contextChannels(d.contextChannels)
-                      .attention(d.attention)
-                      .dropout(d.dropout);
+                      .net(net);
   flow_ = register_module("flow", CouplingGroup(CouplingGroupOptions(SplitType::Stripe, d.couplings, coupling)));
 }
 
@@ -35,7 +35,7 @@ torch::Tensor VariationalDequantizerImpl::context(const torch::Tensor& x) {
 }
 
 DequantOutput VariationalDequantizerImpl::forward(const torch::Tensor& x, torch::Tensor eps) {
-  if (!eps.defined()) eps = torch::randn_like(x);
+  if (!eps.defined()) eps = normal(x.sizes(), x.options());
   auto r = flow_->forward(eps, context(x));
   // Sigmoid log-det: log s(v) + log(1 - s(v)) = logsigmoid(v) + logsigmoid(-v).
   auto sigmoidLogdet = torch::log_sigmoid(r.out) + torch::log_sigmoid(-r.out);

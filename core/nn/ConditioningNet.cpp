@@ -1,23 +1,19 @@
 #include "nn/ConditioningNet.h"
 
+#include "util/Random.h"
+
 namespace flowpp {
 
 ConditioningNetImpl::ConditioningNetImpl(const ConditioningNetOptions& o) {
-  projIn_ = register_module(
-      "proj_in", DdiConv2d(DdiConv2dOptions(o.inChannels(), o.filters(), 3).weightNorm(o.weightNorm())));
+  const auto& net = o.net();
+  projIn_ = register_module("proj_in",
+                            DdiConv2d(DdiConv2dOptions(o.inChannels(), net.filters, 3).weightNorm(net.weightNorm)));
   blocks_ = register_module("blocks", torch::nn::ModuleList());
-  for (int64_t i = 0; i < o.blocks(); ++i)
-    blocks_->push_back(ConvAttnBlock(ConvAttnBlockOptions(o.filters())
-                                         .contextChannels(o.contextChannels())
-                                         .heads(o.heads())
-                                         .attention(o.attention())
-                                         .dropout(o.dropout())
-                                         .weightNorm(o.weightNorm())));
-  if (o.attention() != AttentionMode::None && o.blocks() > 0)
-    posEmb_ = register_parameter("pos_emb", torch::randn({1, o.filters(), o.height(), o.width()}) * 0.01);
+  for (int i = 0; i < net.blocks; ++i) blocks_->push_back(ConvAttnBlock(net));
+  if (net.attention != AttentionMode::None && net.blocks > 0)
+    posEmb_ = register_parameter("pos_emb", normal({1, net.filters, o.height(), o.width()}) * 0.01);
   projOut_ = register_module(
-      "proj_out",
-      DdiConv2d(DdiConv2dOptions(o.filters(), o.outChannels(), 3).initScale(0.1).weightNorm(o.weightNorm())));
+      "proj_out", DdiConv2d(DdiConv2dOptions(net.filters, o.outChannels(), 3).initScale(0.1).weightNorm(net.weightNorm)));
 }
 
 torch::Tensor ConditioningNetImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {

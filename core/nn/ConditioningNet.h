@@ -16,13 +16,7 @@ struct ConditioningNetOptions {
   TORCH_ARG(int64_t, outChannels);
   TORCH_ARG(int64_t, height);
   TORCH_ARG(int64_t, width);
-  TORCH_ARG(int64_t, filters) = 96;
-  TORCH_ARG(int64_t, blocks) = 10;
-  TORCH_ARG(int64_t, heads) = 4;
-  TORCH_ARG(int64_t, contextChannels) = 0;
-  TORCH_ARG(AttentionMode, attention) = AttentionMode::Self;
-  TORCH_ARG(double, dropout) = 0.0;
-  TORCH_ARG(bool, weightNorm) = false;
+  TORCH_ARG(ConditionerOptions, net);
 };
 
 class ConditioningNetImpl : public torch::nn::Module {

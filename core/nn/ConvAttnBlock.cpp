@@ -2,19 +2,19 @@
 
 namespace flowpp {
 
-ConvAttnBlockImpl::ConvAttnBlockImpl(const ConvAttnBlockOptions& o) {
-  conv_ = register_module("conv", GatedConv(GatedConvOptions(o.filters())
-                                                .contextChannels(o.contextChannels())
-                                                .dropout(o.dropout())
-                                                .weightNorm(o.weightNorm())));
-  convNorm_ = register_module("conv_norm", LayerNorm2d(o.filters()));
-  if (o.attention() != AttentionMode::None) {
-    attn_ = register_module("attn", GatedAttention(GatedAttentionOptions(o.filters())
-                                                       .heads(o.heads())
-                                                       .dropout(o.dropout())
-                                                       .selfAttention(o.attention() == AttentionMode::Self)
-                                                       .weightNorm(o.weightNorm())));
-    attnNorm_ = register_module("attn_norm", LayerNorm2d(o.filters()));
+ConvAttnBlockImpl::ConvAttnBlockImpl(const ConditionerOptions& o) {
+  conv_ = register_module("conv", GatedConv(GatedConvOptions(o.filters)
+                                                .contextChannels(o.contextChannels)
+                                                .dropout(o.dropout)
+                                                .weightNorm(o.weightNorm)));
+  convNorm_ = register_module("conv_norm", LayerNorm2d(o.filters));
+  if (o.attention != AttentionMode::None) {
+    attn_ = register_module("attn", GatedAttention(GatedAttentionOptions(o.filters)
+                                                       .heads(o.heads)
+                                                       .dropout(o.dropout)
+                                                       .selfAttention(o.attention == AttentionMode::Self)
+                                                       .weightNorm(o.weightNorm)));
+    attnNorm_ = register_module("attn_norm", LayerNorm2d(o.filters));
   }
 }
 

@@ -2,12 +2,13 @@
 
 #include "nn/DataInit.h"
 #include "nn/FlopCounter.h"
+#include "util/Random.h"
 
 namespace flowpp {
 
 DdiConv2dImpl::DdiConv2dImpl(const DdiConv2dOptions& options) : options_(options) {
   auto k = options.kernel();
-  weight_ = register_parameter("weight", torch::randn({options.out(), options.in(), k, k}) * 0.05);
+  weight_ = register_parameter("weight", normal({options.out(), options.in(), k, k}) * 0.05);
   bias_ = register_parameter("bias", torch::zeros({options.out()}));
   if (options.weightNorm())
     gain_ = register_parameter("gain", weight_.detach().flatten(1).norm(2, 1));

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "nn/FlopCounter.h"
+#include "nn/FusedAttention.h"
+#include "util/Random.h"
 
 namespace flowpp {
 
@@ -18,13 +20,11 @@ GatedAttentionImpl::GatedAttentionImpl(const GatedAttentionOptions& o) : options
 torch::Tensor GatedAttentionImpl::attend(const torch::Tensor& qkv) const {
   const auto b = qkv.size(0), f = options_.filters(), h = qkv.size(2), w = qkv.size(3);
   const auto heads = options_.heads(), d = f / heads, n = h * w;
-  // [B, 3F, H, W] -> three [B, heads, N, d]
-  auto parts = qkv.view({b, 3, heads, d, n}).permute({1, 0, 2, 4, 3});
-  auto q = parts[0] * (1.0 / std::sqrt(static_cast<double>(d)));
-  auto weights = torch::softmax(torch::matmul(q, parts[1].transpose(-1, -2)), -1);
+  // [B, 3F, H, W] -> three [B * heads, N, d]
+  auto parts = qkv.view({b, 3, heads, d, n}).permute({1, 0, 2, 4, 3}).reshape({3, b * heads, n, d});
   FlopCounter::add(4.0 * b * heads * n * n * d);
-  auto out = torch::matmul(weights, parts[2]);  // [B, heads, N, d]
-  return out.permute({0, 1, 3, 2}).reshape({b, f, h, w});
+  auto out = fusedAttention(parts[0], parts[1], parts[2], 1.0 / std::sqrt(static_cast<double>(d)));
+  return out.view({b, heads, n, d}).permute({0, 1, 3, 2}).reshape({b, f, h, w});
 }
 
 torch::Tensor GatedAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& posEmb) {
@@ -35,7 +35,7 @@ torch::Tensor GatedAttentionImpl::forward(const torch::Tensor& x, const torch::T
   } else {
     c = std::get<0>(qkv.view({qkv.size(0), 3, options_.filters(), qkv.size(2), qkv.size(3)}).max(1));
   }
-  c = torch::dropout(c, options_.dropout(), is_training());
+  c = flowpp::dropout(c, options_.dropout(), is_training());
   auto ab = gate_->forward(c).chunk(2, 1);
   return x + ab[0] * torch::sigmoid(ab[1]);
 }

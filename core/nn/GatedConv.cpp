@@ -1,5 +1,7 @@
 #include "nn/GatedConv.h"
 
+#include "util/Random.h"
+
 namespace flowpp {
 
 torch::Tensor concatElu(const torch::Tensor& x) { return torch::elu(torch::cat({x, -x}, 1)); }
@@ -18,7 +20,7 @@ GatedConvImpl::GatedConvImpl(const GatedConvOptions& o) : options_(o) {
 torch::Tensor GatedConvImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
   auto c = conv_->forward(concatElu(x));
   if (contextProj_ && context.defined()) c = c + contextProj_->forward(concatElu(context));
-  c = torch::dropout(concatElu(c), options_.dropout(), is_training());
+  c = flowpp::dropout(concatElu(c), options_.dropout(), is_training());
   auto ab = gate_->forward(c).chunk(2, 1);
   return x + ab[0] * torch::sigmoid(ab[1]);
 }

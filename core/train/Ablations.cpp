@@ -2,11 +2,9 @@
 
 #include <cmath>
 
-#include "model/FlowPlusPlus.h"
+#include "model/Footprint.h"
 
 namespace flowpp {
-
-int64_t parameterCount(const ModelConfig& config) { return FlowPlusPlus(config)->parameterCount(); }
 
 namespace {
 // Largest head count <= wanted that divides the filters (attention needs filters % heads == 0).
@@ -41,23 +39,23 @@ std::vector<AblationVariant> ablationVariants(const ModelConfig& full, double to
   out.push_back({"full", full, target});
 
   auto setFlowFilters = [&](ModelConfig& c, int f) {
-    c.flow.filters = f;
-    c.flow.heads = headsFor(f, full.flow.heads);
+    c.flow.net.filters = f;
+    c.flow.net.heads = headsFor(f, full.flow.net.heads);
   };
   auto uniform = full;
   uniform.name = full.name + "-uniform-dequant";
   uniform.dequantizer.type = "uniform";
-  uniform = widen(uniform, full.flow.filters, target, setFlowFilters);
+  uniform = widen(uniform, full.flow.net.filters, target, setFlowFilters);
   out.push_back({"uniform-dequant", uniform, parameterCount(uniform)});
 
   auto affine = full;
   affine.name = full.name + "-affine";
   affine.flow.coupling = affine.dequantizer.coupling = "affine";
-  affine = widen(affine, full.flow.filters, target, setFlowFilters);
+  affine = widen(affine, full.flow.net.filters, target, setFlowFilters);
   if (!within(affine) && affine.dequantizer.variational())  // then the dequantizer's width
-    affine = widen(affine, affine.dequantizer.filters, target, [&](ModelConfig& c, int f) {
-      c.dequantizer.filters = f;
-      c.dequantizer.heads = headsFor(f, full.dequantizer.heads);
+    affine = widen(affine, affine.dequantizer.net.filters, target, [&](ModelConfig& c, int f) {
+      c.dequantizer.net.filters = f;
+      c.dequantizer.net.heads = headsFor(f, full.dequantizer.net.heads);
     });
   out.push_back({"affine", affine, parameterCount(affine)});
 
@@ -65,10 +63,10 @@ std::vector<AblationVariant> ablationVariants(const ModelConfig& full, double to
   auto noAttention = full;
   noAttention.name = full.name + "-no-attention";
   auto replace = [](AttentionMode m) { return m == AttentionMode::Self ? AttentionMode::Pointwise : m; };
-  noAttention.flow.attention = replace(noAttention.flow.attention);
+  noAttention.flow.net.attention = replace(noAttention.flow.net.attention);
   for (auto& s : noAttention.flow.stages)
     if (s.attention) s.attention = replace(*s.attention);
-  noAttention.dequantizer.attention = replace(noAttention.dequantizer.attention);
+  noAttention.dequantizer.net.attention = replace(noAttention.dequantizer.net.attention);
   out.push_back({"no-attention", noAttention, parameterCount(noAttention)});
   for (auto& v : out) v.config.description = "Ablation variant '" + v.name + "' of " + full.name;
   out.front().config.description = full.description;

@@ -2,16 +2,18 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "data/ImageIo.h"
 #include "explore/Evaluation.h"
 #include "model/Checkpoint.h"
+#include "model/Footprint.h"
 #include "train/Adam.h"
 #include "train/Ema.h"
+#include "train/RunFolder.h"
 #include "util/AtomicFile.h"
+#include "util/Random.h"
 
 namespace flowpp {
 
@@ -27,122 +29,393 @@ double learningRateAt(int64_t step, double peak, int warmup, double decay) {
 
 namespace {
 
-std::string checkpointName(int64_t step) {
-  char name[32];
-  std::snprintf(name, sizeof name, "ckpt-%09lld.fpp", static_cast<long long>(step));
-  return name;
+torch::Device resolveDevice(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
+  if (name != "cpu" && name.rfind("cuda", 0) != 0) throw std::invalid_argument("--device: expected cpu, cuda or auto, got '" + name + "'");
+  return torch::Device(name);
 }
 
-// Keeps the metrics lines of steps <= `step` (a resumed run recomputes the later ones).
-void truncateMetrics(const std::string& path, int64_t step) {
-  if (!fs::exists(path)) return;
-  std::ifstream in(path);
-  std::ostringstream kept;
-  std::string line;
-  while (std::getline(in, line)) {
-    try {
-      auto j = json::parse(line);
-      if (j.value("step", int64_t(0)) <= step) kept << line << '\n';
-    } catch (const json::exception&) {
-      // a line cut by a kill -9 is dropped
-    }
-  }
-  writeFileAtomically(path, kept.str());
+// The leader's text on every rank (sent as bytes: the collective moves tensors).
+std::string broadcastText(Collective* collective, const std::string& text) {
+  if (!collective) return text;
+  std::vector<torch::Tensor> size = {torch::tensor({int64_t(text.size())}, torch::kLong)};
+  collective->broadcast(size, 0);
+  auto bytes = torch::zeros({size[0].item<int64_t>()}, torch::kUInt8);
+  if (collective->rank() == 0) std::memcpy(bytes.data_ptr<uint8_t>(), text.data(), text.size());
+  std::vector<torch::Tensor> payload = {bytes};
+  collective->broadcast(payload, 0);
+  auto out = payload[0].contiguous();
+  return std::string(reinterpret_cast<const char*>(out.data_ptr<uint8_t>()), out.numel());
 }
+
+// Train bits/dim of the steps since the last metrics line. It is part of the checkpoint, so a run
+// stopped between two lines logs the same averages after a resume as a run that never stopped.
+struct LogWindow {
+  double bpdSum = 0, gradSum = 0, seconds = 0;
+  int64_t count = 0;
+  json toJson() const { return {{"bpd_sum", bpdSum}, {"grad_sum", gradSum}, {"count", count}, {"seconds", seconds}}; }
+  static LogWindow fromJson(const json& j) {
+    LogWindow w;
+    if (!j.is_object()) return w;
+    w.bpdSum = j.value("bpd_sum", 0.0), w.gradSum = j.value("grad_sum", 0.0);
+    w.count = j.value("count", int64_t(0)), w.seconds = j.value("seconds", 0.0);
+    return w;
+  }
+};
 
 class Run {
  public:
   Run(const ModelConfig& config, const ImageDataset& train, const ImageDataset* test, const TrainOptions& o,
-      const std::atomic<bool>* stop, const MetricsCallback& cb)
-      : o_(o), train_(train), test_(test), stop_(stop), cb_(cb), device_(o.device) {
-    if (device_.is_cuda() && !torch::cuda::is_available())
-      throw std::runtime_error("--device cuda: no CUDA device is available (this LibTorch: " +
-                               std::string(torch::cuda::is_available() ? "CUDA" : "CPU only") + ")");
-    fs::create_directories(fs::path(o.runDir) / "checkpoints");
-    std::string resumeFrom = o.resume ? newestCheckpointIn(o.runDir) : "";
-    if (o.resume && resumeFrom.empty()) throw std::runtime_error("--resume: no checkpoint in '" + o.runDir + "'");
-    std::optional<Checkpoint> resumed;
-    if (!resumeFrom.empty()) resumed = readCheckpoint(resumeFrom);
-    config_ = resumed ? resumed->config : config;
-    requireShape(train, {config_.channels, config_.height, config_.width});
-    if (test) requireShape(*test, {config_.channels, config_.height, config_.width});
-    torch::manual_seed(o.seed);
-    model_ = FlowPlusPlus(config_);
-    model_->to(device_);
-    batchSize_ = o.batchSize > 0 ? o.batchSize : config_.training.batchSize;
-    batcher_ = std::make_unique<Batcher>(train.size(), batchSize_, o.seed);
-    adam_ = std::make_unique<Adam>(*model_);
-    if (resumeFrom.empty()) {
-      initialise();
-    } else {
-      restore(*resumed, resumeFrom);
-    }
-  }
-
+      const std::atomic<bool>* stop, const MetricsCallback& cb, Collective* collective);
   TrainSummary run();
 
  private:
+  struct StepOutcome {
+    double bpd = 0, gradNorm = 0;
+    bool finite = true;
+  };
+  bool leader() const { return rank_ == 0; }
+  void setUp(const ModelConfig& config);
   void initialise();
   void restore(const Checkpoint& ck, const std::string& path);
+  void broadcastState();
+  StepOutcome trainStep();
+  torch::Tensor localNoise(int64_t step);
+  void allReduceGradients();
+  bool anyRank(bool flag);
+  bool handleBadStep(const StepOutcome& s, TrainSummary& summary);
   void emit(json j);
-  torch::Tensor batch(int64_t step);
+  void logLine(double lr, bool withTest, TrainSummary& summary);
   void saveCheckpoint();
   std::optional<double> testBpd();
   void saveSamples();
   TensorMap trainState() const;
   void loadTrainState(const TensorMap& state, const std::string& source);
+  double wallSeconds() const { return priorWallSeconds_ + std::chrono::duration<double>(Clock::now() - start_).count(); }
 
   TrainOptions o_;
   const ImageDataset& train_;
   const ImageDataset* test_;
   const std::atomic<bool>* stop_;
   MetricsCallback cb_;
+  Collective* collective_;
+  int rank_ = 0, world_ = 1;
   torch::Device device_;
+  std::unique_ptr<RunFolder> folder_;  // the leader's only
   ModelConfig config_;
   FlowPlusPlus model_{nullptr};
-  int64_t batchSize_ = 0;
+  int64_t batchSize_ = 0, localBatch_ = 0;
   std::unique_ptr<Batcher> batcher_;
   std::unique_ptr<Adam> adam_;
   std::unique_ptr<Ema> ema_;
-  int64_t step_ = 0;
-  double priorWallSeconds_ = 0;
+  int64_t step_ = 0, lastGoodStep_ = 0;
+  double priorWallSeconds_ = 0, recentBpd_ = 0;
   Clock::time_point start_ = Clock::now();
   TensorMap lastGood_;
-  int64_t lastGoodStep_ = 0;
-  std::ofstream metrics_;
+  LogWindow window_;
   json last_ = json::object();
+  int badInRow_ = 0;
 };
 
-torch::Tensor Run::batch(int64_t step) {
-  auto idx = batcher_->indices(step);
-  return quantize(train_.images.index_select(0, idx), config_.nBits).to(device_);
+Run::Run(const ModelConfig& config, const ImageDataset& train, const ImageDataset* test, const TrainOptions& o,
+         const std::atomic<bool>* stop, const MetricsCallback& cb, Collective* collective)
+    : o_(o), train_(train), test_(test), stop_(stop), cb_(cb), collective_(collective), device_(resolveDevice(o.device)) {
+  validateTrainOptions(o);
+  if (collective_) rank_ = collective_->rank(), world_ = collective_->worldSize();
+  if (device_.is_cuda() && !torch::cuda::is_available())
+    throw std::runtime_error("--device cuda: no CUDA device is available to this LibTorch");
+  std::optional<Checkpoint> resumed;
+  std::string resumeFrom;
+  if (leader()) {
+    folder_ = std::make_unique<RunFolder>(o.runDir, o.resume);
+    if (o.resume) resumed = readCheckpoint(resumeFrom = folder_->newestCheckpoint());
+  }
+  // On resume only the leader has read the run's config: every rank builds the same model from it.
+  const auto text = broadcastText(collective_, resumed ? resumed->config.toJson().dump() : config.toJson().dump());
+  setUp(ModelConfig::fromText(text, "the run's config"));
+  ema_ = std::make_unique<Ema>(*model_, config_.training.emaDecay);
+  if (resumed) restore(*resumed, resumeFrom);
+  else if (leader()) initialise();
+  broadcastState();
+  if (!resumed && leader()) {
+    writeFileAtomically(folder_->file("config.json"), config_.toJson().dump(2));
+    folder_->openMetrics(-1);
+    emit({{"event", "start"}, {"parameters", model_->parameterCount()}, {"device", device_.str()},
+          {"batch_size", batchSize_}, {"processes", world_}, {"config", config_.name}, {"seed", o_.seed}});
+  }
+}
+
+void Run::setUp(const ModelConfig& config) {
+  config_ = config;
+  requireShape(train_, {config_.channels, config_.height, config_.width});
+  if (test_) requireShape(*test_, {config_.channels, config_.height, config_.width});
+  batchSize_ = std::min<int64_t>(o_.batchSize > 0 ? o_.batchSize : config_.training.batchSize, train_.size());
+  if (batchSize_ % world_ != 0)
+    throw std::invalid_argument("the global batch (" + std::to_string(batchSize_) + ") must be divisible by the " +
+                                std::to_string(world_) + " processes");
+  localBatch_ = batchSize_ / world_;
+  requireMemory(estimateFootprint(config_, localBatch_).trainingBytes,
+                "training '" + config_.name + "' at batch " + std::to_string(localBatch_));
+  model_ = buildModel(config_, o_.seed);
+  model_->to(device_);
+  batcher_ = std::make_unique<Batcher>(train_.size(), batchSize_, o_.seed);
+  adam_ = std::make_unique<Adam>(*model_);
 }
 
 void Run::initialise() {
-  // Data-dependent init on a seeded batch of init_batch_size images (official: 128).
-  const auto n = std::min<int64_t>(config_.training.initBatchSize, train_.size());
-  auto gen = at::detail::createCPUGenerator(o_.seed + 7);
-  auto idx = torch::randperm(train_.size(), gen, torch::kLong).narrow(0, 0, n);
-  model_->dataInit(quantize(train_.images.index_select(0, idx), config_.nBits).to(device_));
-  ema_ = std::make_unique<Ema>(*model_, config_.training.emaDecay);
-  writeFileAtomically((fs::path(o_.runDir) / "config.json").string(), config_.toJson().dump(2));
-  truncateMetrics((fs::path(o_.runDir) / "metrics.jsonl").string(), -1);
+  if (!o_.initFrom.empty()) {
+    auto ck = readCheckpoint(o_.initFrom);
+    if (ck.config.toJson()["flow"] != config_.toJson()["flow"] || ck.config.toJson()["dequantizer"] != config_.toJson()["dequantizer"])
+      throw std::invalid_argument("--init-from " + o_.initFrom + ": its architecture differs from the config's");
+    loadState(*model_, ck.weights, o_.initFrom);
+  } else {
+    // Data-dependent init on a seeded batch of init_batch_size images (official: 128).
+    const auto n = std::min<int64_t>(config_.training.initBatchSize, train_.size());
+    auto gen = makeGenerator(o_.seed + 7);
+    auto idx = torch::randperm(train_.size(), gen, torch::kLong).narrow(0, 0, n);
+    RandomScope scope(mixSeed({o_.seed, 0x1d1}));
+    model_->dataInit(quantize(train_.images.index_select(0, idx), config_.nBits).to(device_));
+  }
+  ema_ = std::make_unique<Ema>(*model_, config_.training.emaDecay);  // starts at the initial weights
   lastGood_ = trainState();
-  metrics_.open(fs::path(o_.runDir) / "metrics.jsonl", std::ios::app);
-  emit({{"event", "start"}, {"parameters", model_->parameterCount()}, {"device", device_.str()},
-        {"batch_size", batchSize_}, {"config", config_.name}});
 }
 
 void Run::restore(const Checkpoint& ck, const std::string& path) {
-  if (ck.train.empty()) throw std::runtime_error(path + ": has no training state to resume from");
+  if (ck.train.empty()) throw CheckpointError(path + ": has no training state to resume from");
   loadTrainState(ck.train, path);
   step_ = ck.meta.value("step", int64_t(0));
   priorWallSeconds_ = ck.meta.value("wall_seconds", 0.0);
+  recentBpd_ = ck.meta.value("recent_bpd", 0.0);
+  window_ = LogWindow::fromJson(ck.meta.value("log_window", json::object()));
   lastGood_ = ck.train;
   lastGoodStep_ = step_;
-  truncateMetrics((fs::path(o_.runDir) / "metrics.jsonl").string(), step_);
-  metrics_.open(fs::path(o_.runDir) / "metrics.jsonl", std::ios::app);
-  emit({{"event", "resume"}, {"step", step_}, {"checkpoint", path}});
+  folder_->openMetrics(step_);
+  emit({{"event", "resume"}, {"step", step_}, {"checkpoint", path}, {"processes", world_},
+        {"parameters", model_->parameterCount()}, {"config", config_.name}});
+}
+
+// Every rank starts from the leader's weights, EMA, optimiser state and counters.
+void Run::broadcastState() {
+  if (!collective_) return;
+  auto state = trainState();
+  std::vector<torch::Tensor> tensors;
+  for (auto& [name, t] : state) tensors.push_back(t.to(device_));
+  tensors.push_back(torch::tensor({double(step_), priorWallSeconds_, recentBpd_, window_.bpdSum, window_.gradSum,
+                                   double(window_.count)}, torch::kDouble).to(device_));
+  collective_->broadcast(tensors, 0);
+  size_t i = 0;
+  for (auto& [name, t] : state) t = tensors[i++].cpu();
+  loadTrainState(state, "the leader's state");
+  auto c = tensors.back().cpu();
+  step_ = int64_t(c[0].item<double>()), priorWallSeconds_ = c[1].item<double>(), recentBpd_ = c[2].item<double>();
+  window_.bpdSum = c[3].item<double>(), window_.gradSum = c[4].item<double>(), window_.count = int64_t(c[5].item<double>());
+  lastGood_ = state;
+  lastGoodStep_ = step_;
+}
+
+torch::Tensor Run::localNoise(int64_t step) {
+  std::vector<torch::Tensor> parts;
+  for (int64_t i = rank_ * localBatch_; i < (rank_ + 1) * localBatch_; ++i) {
+    RandomScope scope(mixSeed({o_.seed, uint64_t(step), uint64_t(i), 0xd9}));
+    parts.push_back(model_->drawNoise(1));
+  }
+  return torch::cat(parts);
+}
+
+// Gloo has no average: the local losses are pre-divided by the global batch, so the sum over
+// ranks is the mean gradient. One flat buffer per dtype is several times faster than one call per
+// tensor.
+void Run::allReduceGradients() {
+  if (!collective_) return;
+  std::vector<torch::Tensor> grads;
+  for (auto& p : model_->parameters())
+    grads.push_back(p.grad().defined() ? p.grad() : torch::zeros_like(p));
+  std::vector<torch::Tensor> flat = {torch::cat([&] {
+    std::vector<torch::Tensor> v;
+    for (auto& g : grads) v.push_back(g.flatten());
+    return v;
+  }())};
+  collective_->allReduceSum(flat);
+  int64_t offset = 0;
+  auto params = model_->parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto n = params[i].numel();
+    params[i].mutable_grad() = flat[0].narrow(0, offset, n).view_as(params[i]).clone();
+    offset += n;
+  }
+}
+
+bool Run::anyRank(bool flag) {
+  if (!collective_) return flag;
+  std::vector<torch::Tensor> t = {torch::tensor({flag ? 1.0 : 0.0}, torch::kDouble).to(device_)};
+  collective_->allReduceSum(t);
+  return t[0].item<double>() > 0;
+}
+
+Run::StepOutcome Run::trainStep() {
+  auto idx = batcher_->indices(step_).narrow(0, rank_ * localBatch_, localBatch_);
+  auto x = quantize(train_.images.index_select(0, idx), config_.nBits).to(device_);
+  auto noise = localNoise(step_);
+  RandomScope dropoutScope(mixSeed({o_.seed, uint64_t(step_), uint64_t(rank_), 0xd0}));
+  auto loss = model_->bitsPerDim(model_->logLikelihood(x, false, noise).logp).sum() / double(batchSize_);
+  if (step_ == o_.injectNanAtStep) loss = loss * std::nan("");
+  for (auto& p : model_->parameters()) p.mutable_grad() = torch::Tensor();
+  loss.backward();
+  allReduceGradients();
+  StepOutcome s;
+  std::vector<torch::Tensor> lossSum = {loss.detach().to(torch::kDouble).reshape({1})};
+  if (collective_) collective_->allReduceSum(lossSum);
+  s.bpd = lossSum[0].item<double>();
+  s.gradNorm = clipGradNorm(*model_, config_.training.gradClip);
+  s.finite = std::isfinite(s.bpd) && std::isfinite(s.gradNorm);
+  return s;
+}
+
+// Returns true when the run must end here (diverged, or paused at a bad step).
+bool Run::handleBadStep(const StepOutcome& s, TrainSummary& summary) {
+  ++badInRow_;
+  const std::string why = !s.finite ? "non-finite loss or gradient" : "exploding loss";
+  summary.badStepMessage = why + " at step " + std::to_string(step_ + 1) + ": step skipped (" +
+                           std::to_string(badInRow_) + " in a row)";
+  emit({{"event", "bad_step"}, {"step", step_ + 1}, {"train_bpd", std::isfinite(s.bpd) ? json(s.bpd) : json("nan")},
+        {"grad_norm", std::isfinite(s.gradNorm) ? json(s.gradNorm) : json("nan")}, {"message", summary.badStepMessage}});
+  if (o_.pauseOnBadStep) {
+    summary.pausedOnBadStep = true;
+    return true;
+  }
+  if (badInRow_ >= o_.maxBadSteps) {
+    loadTrainState(lastGood_, "last good state");
+    emit({{"event", "restored"}, {"step", step_ + 1}, {"restored_step", lastGoodStep_},
+          {"message", "restored the weights, EMA and optimiser state of step " + std::to_string(lastGoodStep_) +
+                          " after " + std::to_string(badInRow_) + " bad steps"}});
+    if (badInRow_ >= 2 * o_.maxBadSteps) {
+      summary.diverged = true;
+      return true;
+    }
+  }
+  return false;
+}
+
+TrainSummary Run::run() {
+  TrainSummary summary;
+  const auto sessionStart = Clock::now();
+  auto windowStart = Clock::now();
+  model_->train();
+  while (true) {
+    const bool timeUp = o_.minutes > 0 && std::chrono::duration<double>(Clock::now() - sessionStart).count() >= o_.minutes * 60;
+    const bool userStop = stop_ && stop_->load();
+    if ((o_.steps > 0 && step_ >= o_.steps) || anyRank(timeUp || userStop)) {
+      summary.timeUp = timeUp, summary.stoppedByUser = userStop;
+      break;
+    }
+    const auto s = trainStep();
+    const bool exploding = o_.divergenceFactor > 0 && step_ >= 50 && s.bpd > o_.divergenceFactor * recentBpd_;
+    if (!s.finite || exploding) {
+      const bool end = handleBadStep(s, summary);
+      ++step_;  // the bad step is skipped: no update, its number is used up
+      if (end) break;
+      continue;
+    }
+    badInRow_ = 0;
+    const double lr = learningRateAt(step_, config_.training.learningRate, config_.training.warmupSteps, config_.training.lrDecay);
+    adam_->step(lr);
+    ema_->update(step_);
+    ++step_;
+    recentBpd_ = step_ == 1 ? s.bpd : 0.98 * recentBpd_ + 0.02 * s.bpd;
+    window_.bpdSum += s.bpd, window_.gradSum += s.gradNorm, ++window_.count;
+    window_.seconds += std::chrono::duration<double>(Clock::now() - windowStart).count();
+    windowStart = Clock::now();
+    summary.lastTrainBpd = s.bpd;
+    const bool final = o_.steps > 0 && step_ >= o_.steps;
+    if (step_ % o_.logEvery == 0 || final)
+      logLine(lr, (o_.evalEvery > 0 && step_ % o_.evalEvery == 0) || final, summary);
+    if (o_.sampleEvery > 0 && step_ % o_.sampleEvery == 0) saveSamples();
+    if (step_ % o_.checkpointEvery == 0 && !final) saveCheckpoint();
+  }
+  if (summary.timeUp) summary.lastTestBpd = testBpd();
+  saveCheckpoint();
+  summary.step = step_;
+  if (!leader()) return summary;
+  summary.checkpoint = folder_->newestCheckpoint();
+  const char* event = summary.diverged ? "diverged"
+                      : summary.pausedOnBadStep ? "paused"
+                      : summary.stoppedByUser ? "stopped"
+                      : summary.timeUp ? "time_up" : "finished";
+  json end = {{"event", event}, {"checkpoint", summary.checkpoint}};
+  if (summary.lastTestBpd) end["test_bpd"] = *summary.lastTestBpd;
+  if (!summary.badStepMessage.empty() && summary.pausedOnBadStep) end["message"] = summary.badStepMessage;
+  emit(end);
+  return summary;
+}
+
+void Run::logLine(double lr, bool withTest, TrainSummary& summary) {
+  const auto n = std::max<int64_t>(1, window_.count);
+  last_ = {{"step", step_}, {"epoch", batcher_->epochAt(step_)}, {"train_bpd", window_.bpdSum / n}, {"lr", lr},
+           {"grad_norm", window_.gradSum / n}, {"images_per_sec", window_.count * batchSize_ / std::max(window_.seconds, 1e-9)}};
+  if (withTest) {
+    summary.lastTestBpd = testBpd();
+    if (summary.lastTestBpd) last_["test_bpd"] = *summary.lastTestBpd;
+  }
+  emit(last_);
+  window_ = LogWindow{};
+}
+
+void Run::emit(json j) {
+  if (!leader()) return;
+  j["wall_seconds"] = wallSeconds();
+  if (!j.contains("step")) j["step"] = step_;
+  folder_->appendMetrics(j);
+  if (cb_) cb_(j);
+}
+
+// The EMA weights' one-sample bound on the first evalImages test images, sharded over the ranks.
+// Each image's noise depends only on its index, so the result is the same for any world size.
+std::optional<double> Run::testBpd() {
+  if (!test_ || test_->size() == 0) return std::nullopt;
+  Ema::Apply useEma(*ema_);
+  const auto n = std::min<int64_t>(o_.evalImages > 0 ? o_.evalImages : test_->size(), test_->size());
+  const auto begin = n * rank_ / world_, end = n * (rank_ + 1) / world_;
+  EvalOptions eo;
+  eo.batchSize = std::max<int64_t>(batchSize_, 64);
+  eo.seed = 12345;  // the same noise at every evaluation, so test curves are smooth and resumable
+  eo.firstIndex = begin;
+  double sum = 0;
+  if (end > begin) sum = evaluate(model_, test_->images.narrow(0, begin, end - begin), eo).bpdElbo.sum().item<double>();
+  std::vector<torch::Tensor> total = {torch::tensor({sum}, torch::kDouble).to(device_)};
+  if (collective_) collective_->allReduceSum(total);
+  return total[0].item<double>() / n;
+}
+
+void Run::saveSamples() {
+  if (!leader() || !haveImageCodecs()) return;
+  fs::create_directories(fs::path(o_.runDir) / "samples");
+  Ema::Apply useEma(*ema_);
+  model_->eval();
+  auto s = model_->sample(16, 1.0, 1234);
+  model_->train();
+  char name[40];
+  std::snprintf(name, sizeof name, "samples/step-%09lld.png", static_cast<long long>(step_));
+  writePng(folder_->file(name), makeGrid(toDisplay8(s.x, config_.nBits), 4, 1, 255));
+}
+
+void Run::saveCheckpoint() {
+  lastGood_ = trainState();
+  lastGoodStep_ = step_;
+  if (!leader()) return;
+  Checkpoint ck;
+  ck.config = config_;
+  {
+    Ema::Apply useEma(*ema_);
+    ck.weights = stateOf(*model_);
+  }
+  ck.train = lastGood_;
+  ck.meta = {{"step", step_},         {"epoch", batcher_->epochAt(step_)}, {"seed", o_.seed},
+             {"batch_size", batchSize_}, {"processes", world_},             {"parameters", model_->parameterCount()},
+             {"wall_seconds", wallSeconds()}, {"recent_bpd", recentBpd_},    {"log_window", window_.toJson()},
+             {"last_metrics", last_}};
+  if (step_ == o_.injectKillInCheckpoint) killDuringNextAtomicWrite();
+  flowpp::saveCheckpoint(folder_->checkpointPath(step_), ck);
+  folder_->pruneCheckpoints(step_, o_.keepCheckpoints);
 }
 
 TensorMap Run::trainState() const {
@@ -158,148 +431,16 @@ void Run::loadTrainState(const TensorMap& state, const std::string& source) {
   for (const auto& [name, t] : state)
     if (name.rfind("param/", 0) == 0) params[name.substr(6)] = t;
   loadState(*model_, params, source);
-  if (!ema_) ema_ = std::make_unique<Ema>(*model_, config_.training.emaDecay);
   ema_->loadFrom(state, source, "ema/");
   adam_->loadFrom(state, source);
-}
-
-void Run::emit(json j) {
-  j["wall_seconds"] = priorWallSeconds_ + std::chrono::duration<double>(Clock::now() - start_).count();
-  if (!j.contains("step")) j["step"] = step_;
-  if (metrics_) {
-    metrics_ << j.dump() << '\n';
-    metrics_.flush();
-  }
-  if (cb_) cb_(j);
-}
-
-std::optional<double> Run::testBpd() {
-  if (!test_ || test_->size() == 0) return std::nullopt;
-  Ema::Apply useEma(*ema_);
-  const auto n = std::min<int64_t>(o_.evalImages > 0 ? o_.evalImages : test_->size(), test_->size());
-  EvalOptions eo;
-  eo.batchSize = std::max<int64_t>(batchSize_, 64);
-  eo.seed = 12345;  // the same noise at every evaluation, so test curves are smooth and resumable
-  auto r = evaluate(model_, test_->images.narrow(0, 0, n), eo);
-  return r.meanElbo;
-}
-
-void Run::saveSamples() {
-  if (!haveImageCodecs()) return;
-  fs::create_directories(fs::path(o_.runDir) / "samples");
-  Ema::Apply useEma(*ema_);
-  model_->eval();
-  auto s = model_->sample(16, 1.0, 1234);
-  model_->train();
-  char name[40];
-  std::snprintf(name, sizeof name, "step-%09lld.png", static_cast<long long>(step_));
-  writePng((fs::path(o_.runDir) / "samples" / name).string(), makeGrid(toDisplay8(s.x, config_.nBits), 4, 1, 255));
-}
-
-void Run::saveCheckpoint() {
-  Checkpoint ck;
-  ck.config = config_;
-  {
-    Ema::Apply useEma(*ema_);
-    ck.weights = stateOf(*model_);
-  }
-  ck.train = trainState();
-  ck.meta = {{"step", step_},
-             {"epoch", batcher_->epochAt(step_)},
-             {"seed", o_.seed},
-             {"batch_size", batchSize_},
-             {"parameters", model_->parameterCount()},
-             {"wall_seconds", priorWallSeconds_ + std::chrono::duration<double>(Clock::now() - start_).count()},
-             {"last_metrics", last_}};
-  const auto dir = fs::path(o_.runDir) / "checkpoints";
-  flowpp::saveCheckpoint((dir / checkpointName(step_)).string(), ck);
-  lastGood_ = ck.train;
-  lastGoodStep_ = step_;
-  std::vector<fs::path> all;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".fpp") all.push_back(e.path());
-  std::sort(all.begin(), all.end());
-  for (size_t i = 0; i + o_.keepCheckpoints < all.size(); ++i) fs::remove(all[i]);
-}
-
-TrainSummary Run::run() {
-  TrainSummary summary;
-  const auto& t = config_.training;
-  const auto sessionStart = Clock::now();
-  auto timeUp = [&] {
-    return o_.minutes > 0 && std::chrono::duration<double>(Clock::now() - sessionStart).count() >= o_.minutes * 60;
-  };
-  double bpdSum = 0, gradSum = 0;
-  int logged = 0, badInRow = 0;
-  auto windowStart = Clock::now();
-  model_->train();
-  while ((o_.steps <= 0 || step_ < o_.steps) && !timeUp() && !(stop_ && stop_->load())) {
-    torch::manual_seed(o_.seed * 7919ULL + static_cast<uint64_t>(step_));  // dropout and noise per step
-    auto x = batch(step_);
-    auto loss = model_->bitsPerDim(model_->logLikelihood(x).logp).mean();
-    if (step_ == o_.injectNanAtStep) loss = loss * std::nan("");
-    for (auto& p : model_->parameters()) p.mutable_grad() = torch::Tensor();
-    loss.backward();
-    const double gradNorm = clipGradNorm(*model_, t.gradClip);
-    const double bpd = loss.item<double>();
-    const double lr = learningRateAt(step_, t.learningRate, t.warmupSteps, t.lrDecay);
-    const bool exploding = o_.divergenceBpd > 0 && bpd > o_.divergenceBpd;
-    if (!std::isfinite(bpd) || !std::isfinite(gradNorm) || exploding) {
-      ++badInRow;
-      emit({{"event", "bad_step"}, {"step", step_ + 1}, {"train_bpd", std::isfinite(bpd) ? json(bpd) : json("nan")},
-            {"grad_norm", std::isfinite(gradNorm) ? json(gradNorm) : json("nan")},
-            {"message", std::string(exploding ? "exploding loss" : "non-finite loss or gradient") +
-                            ": step skipped (" + std::to_string(badInRow) + " in a row)"}});
-      if (badInRow >= o_.maxBadSteps) {
-        loadTrainState(lastGood_, "last good state");
-        emit({{"event", "restored"}, {"step", step_ + 1}, {"restored_step", lastGoodStep_},
-              {"message", "restored the weights, EMA and optimiser state of step " + std::to_string(lastGoodStep_) +
-                              " after " + std::to_string(badInRow) + " bad steps"}});
-        if (badInRow >= 2 * o_.maxBadSteps) {
-          summary.diverged = true;
-          ++step_;
-          break;
-        }
-      }
-      ++step_;
-      continue;
-    }
-    badInRow = 0;
-    adam_->step(lr);
-    ema_->update(step_);
-    ++step_;
-    bpdSum += bpd, gradSum += gradNorm, ++logged;
-    summary.lastTrainBpd = bpd;
-    const bool last = (o_.steps > 0 && step_ >= o_.steps) || timeUp() || (stop_ && stop_->load());
-    if (step_ % o_.logEvery == 0 || last) {
-      const double secs = std::chrono::duration<double>(Clock::now() - windowStart).count();
-      last_ = {{"step", step_}, {"epoch", batcher_->epochAt(step_)}, {"train_bpd", bpdSum / logged},
-               {"lr", lr}, {"grad_norm", gradSum / logged}, {"images_per_sec", logged * batchSize_ / std::max(secs, 1e-9)}};
-      if ((o_.evalEvery > 0 && step_ % o_.evalEvery == 0) || last) {
-        summary.lastTestBpd = testBpd();
-        if (summary.lastTestBpd) last_["test_bpd"] = *summary.lastTestBpd;
-      }
-      emit(last_);
-      bpdSum = gradSum = 0, logged = 0;
-      windowStart = Clock::now();
-    }
-    if (o_.sampleEvery > 0 && step_ % o_.sampleEvery == 0) saveSamples();
-    if (step_ % o_.checkpointEvery == 0 && !last) saveCheckpoint();
-  }
-  saveCheckpoint();
-  summary.step = step_;
-  summary.stoppedByUser = stop_ && stop_->load();
-  summary.checkpoint = newestCheckpointIn(o_.runDir);
-  emit({{"event", summary.diverged ? "diverged" : summary.stoppedByUser ? "stopped" : "finished"},
-        {"checkpoint", summary.checkpoint}});
-  return summary;
 }
 
 }  // namespace
 
 TrainSummary train(const ModelConfig& config, const ImageDataset& trainData, const ImageDataset* testData,
-                   const TrainOptions& options, const std::atomic<bool>* stop, const MetricsCallback& onMetrics) {
-  Run run(config, trainData, testData, options, stop, onMetrics);
+                   const TrainOptions& options, const std::atomic<bool>* stop, const MetricsCallback& onMetrics,
+                   Collective* collective) {
+  Run run(config, trainData, testData, options, stop, onMetrics, collective);
   return run.run();
 }
 

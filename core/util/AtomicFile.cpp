@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,37 +16,76 @@
 namespace flowpp {
 
 namespace {
-[[noreturn]] void fail(const std::string& what, const std::string& path) {
-  throw std::runtime_error(what + " '" + path + "': " + std::strerror(errno));
-}
-}  // namespace
+std::atomic<bool> g_killDuringNextWrite{false};
+std::atomic<int64_t> g_bytesWritten{0};
 
-void writeFileAtomically(const std::string& path, std::string_view bytes) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) fail("cannot create", tmp);
+int64_t diskFullAfter() {
+  static const int64_t limit = [] {
+    const char* v = std::getenv("FLOWPP_FAULT_DISK_FULL_AFTER");
+    return v ? std::atoll(v) : -1LL;
+  }();
+  return limit;
+}
+
+// write(2) with the disk-full fault applied.
+ssize_t writeSome(int fd, const char* data, size_t n) {
+  if (diskFullAfter() >= 0 && g_bytesWritten.load() + int64_t(n) > diskFullAfter()) {
+    errno = ENOSPC;
+    return -1;
+  }
+  const ssize_t w = ::write(fd, data, n);
+  if (w > 0) g_bytesWritten += w;
+  return w;
+}
+
+[[noreturn]] void fail(const std::string& what, const std::string& path, int error) {
+  throw std::runtime_error(what + " '" + path + "': " + std::strerror(error));
+}
+
+void writeAll(int fd, std::string_view bytes, const std::string& tmp) {
   size_t written = 0;
+  const bool kill = g_killDuringNextWrite.exchange(false);
   while (written < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (kill && written >= bytes.size() / 2) {
+      ::fsync(fd);
+      ::raise(SIGKILL);
+    }
+    const size_t chunk = kill ? std::min<size_t>(bytes.size() / 2 + 1, bytes.size() - written) : bytes.size() - written;
+    const ssize_t n = writeSome(fd, bytes.data() + written, chunk);
     if (n < 0) {
       if (errno == EINTR) continue;
+      const int error = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      fail("cannot write", tmp);
+      fail("cannot write", tmp, error);
     }
     written += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+}
+}  // namespace
+
+void killDuringNextAtomicWrite() { g_killDuringNextWrite = true; }
+
+void writeFileAtomically(const std::string& path, std::string_view bytes) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("cannot create", tmp, errno);
+  writeAll(fd, bytes, tmp);
+  // The descriptor is closed whether fsync succeeds or not.
+  const int syncError = ::fsync(fd) == 0 ? 0 : errno;
+  const int closeError = ::close(fd) == 0 ? 0 : errno;
+  if (syncError || closeError) {
     ::unlink(tmp.c_str());
-    fail("cannot flush", tmp);
+    fail("cannot flush", tmp, syncError ? syncError : closeError);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
     ::unlink(tmp.c_str());
-    fail("cannot rename onto", path);
+    fail("cannot rename onto", path, error);
   }
   // Make the rename itself durable.
   auto dir = std::filesystem::path(path).parent_path();
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
@@ -51,10 +93,13 @@ void writeFileAtomically(const std::string& path, std::string_view bytes) {
 }
 
 std::string readFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw std::runtime_error("'" + path + "' is a folder, not a file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open '" + path + "'");
+  if (!in) throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
+  if (in.bad()) throw std::runtime_error("cannot read '" + path + "'");
   return ss.str();
 }
 

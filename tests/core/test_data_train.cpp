@@ -4,6 +4,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "../TestMain.h"
+#include "Helpers.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -60,10 +63,10 @@ ModelConfig tinyTrainConfig() {
 }
 
 ImageDataset tinyImages(int n) {
-  torch::manual_seed(9);
+  RandomScope rng(9);
   auto img = torch::zeros({n, 1, 8, 8}, torch::kUInt8);
   img.narrow(2, 2, 4).narrow(3, 2, 4).fill_(200);  // a bright square on black: learnable structure
-  img += torch::randint(0, 30, {n, 1, 8, 8}).to(torch::kUInt8);
+  img += test::randint(0, 30, {n, 1, 8, 8}).to(torch::kUInt8);
   return {img, "synthetic", "test"};
 }
 }  // namespace
@@ -112,7 +115,8 @@ class TestDataTrain : public QObject {
 
   void imageFolderGoodAndUnreadable() {
     QDir().mkpath(path("imgs"));
-    auto a = torch::randint(0, 255, {3, 10, 12}).to(torch::kUInt8);
+    RandomScope rng(401);
+    auto a = test::randint(0, 255, {3, 10, 12}).to(torch::kUInt8);
     writePng(path("imgs/a.png").toStdString(), a);
     writePng(path("imgs/b.png").toStdString(), a);
     auto d = loadDataset(path("imgs").toStdString());
@@ -217,5 +221,5 @@ class TestDataTrain : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestDataTrain)
+FLOWPP_TEST_GUILESS_MAIN(TestDataTrain)
 #include "test_data_train.moc"

@@ -2,6 +2,8 @@
 // log-det sums to log|det| of the brute-force autograd Jacobian on a tiny input.
 #include <QtTest>
 
+#include "../TestMain.h"
+
 #include "Helpers.h"
 #include "flows/ActNorm.h"
 #include "flows/AffineCoupling.h"
@@ -12,6 +14,7 @@
 #include "flows/PixelPreprocess.h"
 #include "model/VariationalDequantizer.h"
 #include "nn/DataInit.h"
+#include "nn/FusedAttention.h"
 
 using namespace flowpp;
 using namespace flowpp::test;
@@ -52,8 +55,6 @@ std::function<void(torch::Dtype)> caster(M& m) {
 class TestLayers : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void initTestCase() { torch::manual_seed(1); }
-
   void pixelPreprocess_data() {
     QTest::addColumn<int>("bits");
     QTest::newRow("8-bit") << 8;
@@ -61,15 +62,17 @@ class TestLayers : public QObject {
     QTest::newRow("3-bit") << 3;
   }
   void pixelPreprocess() {
+    RandomScope rng(100);
     QFETCH(int, bits);
     PixelPreprocess pre(bits);
-    auto y = torch::rand({4, 2, 4, 4}) * double(1 << bits);
+    auto y = rand({4, 2, 4, 4}) * double(1 << bits);
     checkLayer([&](auto& t) { return pre->forward(t); }, [&](auto& t) { return pre->inverse(t); }, y, caster(pre));
   }
 
   void actNormWithDataInit() {
+    RandomScope rng(101);
     ActNorm norm(2, 4, 4);
-    auto x = torch::randn({16, 2, 4, 4}) * 3 + 1;
+    auto x = randn({16, 2, 4, 4}) * 3 + 1;
     {
       torch::NoGradGuard g;
       DataInitGuard init;
@@ -81,9 +84,10 @@ class TestLayers : public QObject {
   }
 
   void invConv1x1() {
+    RandomScope rng(102);
     InvConv1x1 conv(4);
     perturb(*conv, 0.5);
-    auto x = torch::randn({4, 4, 3, 3});
+    auto x = randn({4, 4, 3, 3});
     checkLayer([&](auto& t) { return conv->forward(t); }, [&](auto& t) { return conv->inverse(t); }, x, caster(conv));
   }
 
@@ -135,21 +139,21 @@ class TestLayers : public QObject {
     QTest::newRow("affine, context") << 0 << int(AttentionMode::None) << 3;
   }
   void couplings() {
+    RandomScope rng(103);
     QFETCH(int, components);
     QFETCH(int, attention);
     QFETCH(int, context);
-    auto opts = CouplingOptions(2, 4, 4).components(components).filters(8).blocks(2).heads(2)
-                    .attention(AttentionMode(attention)).contextChannels(context);
+    auto opts = CouplingOptions(2, 4, 4).components(components).net(ConditionerOptions{8, 2, 2, context, AttentionMode(attention), 0.0, false});
     auto coupling = makeCoupling(opts);
-    auto cond = torch::randn({4, 2, 4, 4});
-    auto ctx = context ? torch::randn({4, context, 4, 4}) : torch::Tensor();
+    auto cond = randn({4, 2, 4, 4});
+    auto ctx = context ? randn({4, context, 4, 4}) : torch::Tensor();
     {
       torch::NoGradGuard g;
       DataInitGuard init;
-      coupling->forward(torch::randn({4, 2, 4, 4}), cond, ctx);
+      coupling->forward(randn({4, 2, 4, 4}), cond, ctx);
     }
     perturb(*coupling, 0.1);
-    auto x = torch::randn({4, 2, 4, 4}) * 2;
+    auto x = randn({4, 2, 4, 4}) * 2;
     auto castAll = [&](torch::Dtype d) {
       coupling->to(d);
       cond = cond.to(d);
@@ -171,12 +175,13 @@ class TestLayers : public QObject {
     QTest::newRow("channel x3 without 1x1 convs") << int(SplitType::Channel) << 3 << false;
   }
   void couplingGroup() {
+    RandomScope rng(104);
     QFETCH(int, split);
     QFETCH(int, count);
     QFETCH(bool, pointwise);
-    auto coupling = CouplingOptions(2, 4, 4).components(3).filters(8).blocks(1).heads(2);
+    auto coupling = CouplingOptions(2, 4, 4).components(3).net(ConditionerOptions{8, 1, 2, 0, AttentionMode::Self, 0.0, false});
     CouplingGroup group(CouplingGroupOptions(SplitType(split), count, coupling).pointwise(pointwise));
-    auto x = torch::randn({8, 2, 4, 4});
+    auto x = randn({8, 2, 4, 4});
     {
       torch::NoGradGuard g;
       DataInitGuard init;
@@ -188,13 +193,51 @@ class TestLayers : public QObject {
                caster(group));
   }
 
+  // The fused attention (CPU kernels, and the tensor-op tiles used on GPUs) against the plain
+  // softmax(q k^T) v: values and the gradients of q, k and v, in float64.
+  void fusedAttentionMatchesPlainInFloat64_data() {
+    QTest::addColumn<int>("n");
+    QTest::addColumn<int>("d");
+    QTest::newRow("one position") << 1 << 8;
+    QTest::newRow("n = 7, d = 3 (tails of every vector)") << 7 << 3;
+    QTest::newRow("n = 98, d = 8 (fmnist stage 3)") << 98 << 8;
+    QTest::newRow("n = 300, d = 24 (several key and query tiles)") << 300 << 24;
+  }
+  void fusedAttentionMatchesPlainInFloat64() {
+    RandomScope rng(107);
+    QFETCH(int, n);
+    QFETCH(int, d);
+    auto q = (randn({3, n, d}, torch::kDouble) * 2).requires_grad_();
+    auto k = (randn({3, n, d}, torch::kDouble) * 2).requires_grad_();
+    auto v = randn({3, n, d}, torch::kDouble).requires_grad_();
+    auto w = randn({3, n, d}, torch::kDouble);
+    const double scale = 1.0 / std::sqrt(double(d));
+    auto run = [&](auto&& f) {
+      auto out = f(q, k, v, scale);
+      auto g = torch::autograd::grad({(out * w).sum()}, {q, k, v});
+      return std::make_pair(out.detach(), g);
+    };
+    auto [plain, gp] = run(plainAttention);
+    for (auto* f : {&fusedAttention, &fusedAttentionTensorOps}) {
+      auto [out, g] = run(*f);
+      QVERIFY2(torch::allclose(out, plain, 1e-10, 1e-12), qPrintable(QString("values %1").arg(maxAbsDiff(out, plain))));
+      for (int i = 0; i < 3; ++i)
+        QVERIFY2(torch::allclose(g[i], gp[i], 1e-9, 1e-11), qPrintable(QString("gradient %1: %2").arg(i).arg(maxAbsDiff(g[i], gp[i]))));
+    }
+    // In float32 (the CPU kernel's own exp): within float rounding of the float64 values.
+    auto f32 = fusedAttention(q.detach().to(torch::kFloat), k.detach().to(torch::kFloat), v.detach().to(torch::kFloat), scale);
+    QVERIFY2(maxAbsDiff(f32, plain) < 2e-5, qPrintable(QString("float32 values %1").arg(maxAbsDiff(f32, plain))));
+  }
+
   void variationalDequantizerLogQ() {
+    RandomScope rng(105);
     // log q(u|x) = log N(eps) - log|det du/deps|: check against the brute-force Jacobian of eps -> u.
     ModelConfig config;
     config.channels = 1, config.height = 4, config.width = 4;
-    config.dequantizer = DequantizerConfig{"variational", "mixlogistic", 8, 1, 3, 2, 2, 4, 1, 0.0, AttentionMode::Self};
+    config.dequantizer.components = 3, config.dequantizer.couplings = 2, config.dequantizer.contextBlocks = 1;
+    config.dequantizer.net = ConditionerOptions{8, 1, 2, 4, AttentionMode::Self, 0.0, false};
     VariationalDequantizer dq(config);
-    auto x = torch::randint(0, 256, {4, 1, 4, 4}).to(torch::kFloat);
+    auto x = randint(0, 256, {4, 1, 4, 4});
     {
       torch::NoGradGuard g;
       DataInitGuard init;
@@ -203,7 +246,7 @@ class TestLayers : public QObject {
     perturb(*dq, 0.05);
     dq->to(torch::kDouble);
     auto xd = x.narrow(0, 0, 1).to(torch::kDouble);
-    auto eps = torch::randn({1, 1, 4, 4}, torch::kDouble);
+    auto eps = randn({1, 1, 4, 4}, torch::kDouble);
     auto out = dq->forward(xd, eps);
     QVERIFY((out.u >= 0).all().item<bool>() && (out.u < 1).all().item<bool>());
     double brute = bruteForceLogDet([&](const torch::Tensor& e) { return dq->forward(xd, e).u; }, eps);
@@ -213,5 +256,5 @@ class TestLayers : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestLayers)
+FLOWPP_TEST_GUILESS_MAIN(TestLayers)
 #include "test_layers.moc"

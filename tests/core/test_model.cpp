@@ -3,11 +3,14 @@
 // importance-weighted bound, parameter counts of the paper's configs, and every shipped config.
 #include <QtTest>
 
+#include "../TestMain.h"
+
 #include <filesystem>
 
 #include "Helpers.h"
 #include "explore/Evaluation.h"
 #include "model/FlowPlusPlus.h"
+#include "model/Footprint.h"
 
 using namespace flowpp;
 using namespace flowpp::test;
@@ -19,9 +22,8 @@ ModelConfig tinyConfig(SplitType split, AttentionMode attention, bool variationa
 }
 
 FlowPlusPlus initialisedTinyModel(const ModelConfig& config) {
-  torch::manual_seed(3);
-  FlowPlusPlus model(config);
-  model->dataInit(torch::randint(0, 1 << config.nBits, {16, config.channels, config.height, config.width}));
+  FlowPlusPlus model = buildModel(config, 3);
+  model->dataInit(randint(0, 1 << config.nBits, {16, config.channels, config.height, config.width}));
   perturb(*model, 0.02);
   model->eval();
   return model;
@@ -46,6 +48,7 @@ class TestModel : public QObject {
   }
 
   void tinyModels() {
+    RandomScope rng(200);
     QFETCH(int, split);
     QFETCH(int, attention);
     QFETCH(bool, variational);
@@ -54,12 +57,12 @@ class TestModel : public QObject {
     auto config = tinyConfig(SplitType(split), AttentionMode(attention), variational, affine);
     auto model = initialisedTinyModel(config);
     QCOMPARE(model->variationalDequantization(), variational);
-    auto x = torch::randint(0, 256, {6, 2, 4, 4}).to(torch::kFloat);
+    auto x = randint(0, 256, {6, 2, 4, 4});
 
     // Exact inverse of the main flow on continuous inputs, in float32.
     {
       torch::NoGradGuard g;
-      auto y = x + torch::rand_like(x);
+      auto y = x + rand(x.sizes());
       InverseContext inv;
       auto z = model->flowForward(y);
       auto back = model->flowInverse(z.out, inv);
@@ -98,6 +101,7 @@ class TestModel : public QObject {
   }
 
   void samplesAreDeterministicPerSeedAndValid() {
+    RandomScope rng(201);
     auto model = initialisedTinyModel(tinyConfig(SplitType::Stripe, AttentionMode::Self, true, false));
     auto a = model->sample(4, 0.8, 42), b = model->sample(4, 0.8, 42), c = model->sample(4, 0.8, 43);
     QVERIFY(torch::equal(a.x, b.x));
@@ -112,11 +116,12 @@ class TestModel : public QObject {
     QTest::newRow("3-bit") << 3;
   }
   void nBitsVariants() {
+    RandomScope rng(202);
     QFETCH(int, bits);
     auto config = tinyConfig(SplitType::Stripe, AttentionMode::None, true, false);
     config.nBits = bits;
     auto model = initialisedTinyModel(config);
-    auto x = torch::randint(0, 1 << bits, {4, 2, 4, 4}).to(torch::kFloat);
+    auto x = randint(0, 1 << bits, {4, 2, 4, 4});
     QVERIFY(torch::equal(model->decode(model->encode(x)).x, x));
     auto bpd = model->bitsPerDim(model->logLikelihood(x).logp);
     QVERIFY(torch::isfinite(bpd).all().item<bool>());
@@ -149,6 +154,9 @@ class TestModel : public QObject {
       auto config = ModelConfig::load(entry.path().string());
       FlowPlusPlus model(config);
       QVERIFY(model->parameterCount() > 0);
+      // The count from the config alone (used to refuse what cannot fit, and by the ablations)
+      // is the built model's, exactly.
+      QCOMPARE(parameterCount(config), model->parameterCount());
       ++count;
     }
     QVERIFY(count >= 8);
@@ -161,14 +169,21 @@ class TestModel : public QObject {
       ModelConfig::fromJson(j, "my.json");
       QFAIL("accepted an unknown split");
     } catch (const std::invalid_argument& e) {
-      QVERIFY2(QString(e.what()).contains("my.json.flow.stages[0].split"), e.what());
+      QVERIFY2(QString(e.what()).contains("my.json: flow.stages[0].split: 'diagonal' is not one of stripe"), e.what());
     }
     auto odd = tinyConfig(SplitType::Stripe, AttentionMode::Self, true, false);
     odd.width = 5;
     odd.height = 5;
     QVERIFY_THROWS_EXCEPTION(std::exception, FlowPlusPlus{odd});
+    // Through the parser the same config is refused with the stage and the shape named.
+    try {
+      ModelConfig::fromJson(odd.toJson(), "odd.json");
+      QFAIL("accepted an odd width");
+    } catch (const ConfigError& e) {
+      QVERIFY2(QString(e.what()).contains("odd.json: flow.stages[0]: a stripe split needs an even width"), e.what());
+    }
   }
 };
 
-QTEST_GUILESS_MAIN(TestModel)
+FLOWPP_TEST_GUILESS_MAIN(TestModel)
 #include "test_model.moc"

@@ -11,6 +11,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "../TestMain.h"
+#include "PixelsImage.h"
+#include "model/Footprint.h"
+
 #include <fstream>
 
 #include "CurveChart.h"
@@ -20,6 +24,7 @@
 #include "LikelihoodPanel.h"
 #include "MainWindow.h"
 #include "SamplesPanel.h"
+#include "TrainingForm.h"
 #include "TrainingPanel.h"
 #include "data/Dataset.h"
 #include "model/FlowPlusPlus.h"
@@ -29,10 +34,10 @@ using namespace flowpp::ui;
 
 namespace {
 const QString kFashionTest = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
-bool sameImages(const QVector<QImage>& a, const QVector<QImage>& b) {
+bool sameImages(const std::vector<Pixels8>& a, const std::vector<Pixels8>& b) {
   if (a.size() != b.size()) return false;
-  for (int i = 0; i < a.size(); ++i)
-    if (a[i] != b[i]) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].data != b[i].data) return false;
   return true;
 }
 }  // namespace
@@ -43,7 +48,7 @@ class TestStudio : public QObject {
   std::unique_ptr<MainWindow> w_;
 
   void screenshot(QWidget* panel, const QString& name) {
-    w_->tabs()->setCurrentWidget(panel);
+    w_->showPanel(panel);
     QTest::qWait(200);
     QDir().mkpath(QString(FLOWPP_BINARY_DIR) + "/screenshots");
     QVERIFY(w_->grab().save(QString(FLOWPP_BINARY_DIR) + "/screenshots/" + name + ".png"));
@@ -68,14 +73,14 @@ class TestStudio : public QObject {
     auto* panel = w_->samplesPanel();
     QSignalSpy shown(panel, &SamplesPanel::samplesShown);
     panel->temperatureSlider()->setValue(50);
-    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && panel->lastResult().request.temperature == 0.5, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && panel->lastResult().temperature == 0.5, 60000);
     const auto atHalf = panel->lastResult().images;
     QCOMPARE(atHalf.size(), 16);
     panel->temperatureSlider()->setValue(90);
-    QTRY_VERIFY_WITH_TIMEOUT(panel->lastResult().request.temperature == 0.9, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->lastResult().temperature == 0.9, 60000);
     QVERIFY(!sameImages(atHalf, panel->lastResult().images));
     panel->temperatureSlider()->setValue(50);
-    QTRY_VERIFY_WITH_TIMEOUT(panel->lastResult().request.temperature == 0.5, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->lastResult().temperature == 0.5, 60000);
     QVERIFY(sameImages(atHalf, panel->lastResult().images));  // same seed, same temperature, same images
   }
 
@@ -83,9 +88,9 @@ class TestStudio : public QObject {
     auto* panel = w_->samplesPanel();
     QSignalSpy shown(panel, &SamplesPanel::samplesShown);
     for (int v = 10; v <= 100; v += 10) panel->temperatureSlider()->setValue(v);  // ten requests at once
-    QTRY_VERIFY_WITH_TIMEOUT(panel->lastResult().request.temperature == 1.0, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->lastResult().temperature == 1.0, 60000);
     QTest::qWait(1500);  // nothing older may arrive after the newest
-    QCOMPARE(panel->lastResult().request.temperature, 1.0);
+    QCOMPARE(panel->lastResult().temperature, 1.0);
     QVERIFY2(shown.count() < 10, qPrintable(QString("%1 results for 10 moves: superseded requests were not dropped").arg(shown.count())));
   }
 
@@ -99,8 +104,8 @@ class TestStudio : public QObject {
     const auto& r = w_->interpolationPanel()->lastResult();
     QCOMPARE(r.reconstructionErrorA, 0.0);
     QCOMPARE(r.reconstructionErrorB, 0.0);
-    QCOMPARE(r.frames.front().convertToFormat(QImage::Format_Grayscale8), images[0].convertToFormat(QImage::Format_Grayscale8));
-    QCOMPARE(r.frames.back().convertToFormat(QImage::Format_Grayscale8), images[1].convertToFormat(QImage::Format_Grayscale8));
+    QCOMPARE(toQImage(r.frames.front()).convertToFormat(QImage::Format_Grayscale8), images[0].convertToFormat(QImage::Format_Grayscale8));
+    QCOMPARE(toQImage(r.frames.back()).convertToFormat(QImage::Format_Grayscale8), images[1].convertToFormat(QImage::Format_Grayscale8));
   }
 
   void heatmapAndBreakdownSumToTheTotal() {
@@ -109,8 +114,8 @@ class TestStudio : public QObject {
     double iwSum = 0, elboSum = 0;
     for (int i = 0; i < 3; ++i) {
       const int before = shown.count();
-      panel->setImage(w_->interpolationPanel()->lastResult().frames.value(0), "test");
-      if (i > 0) panel->setImage(LikelihoodPanel::mnistDigit(i).isNull() ? panel->lastResult().image : LikelihoodPanel::mnistDigit(i), "digit");
+      panel->setImage(w_->interpolationPanel()->frames().value(0), "test");
+      if (i > 0) panel->setImage(LikelihoodPanel::mnistDigit(i).isNull() ? toQImage(panel->lastResult().image) : LikelihoodPanel::mnistDigit(i), "digit");
       QTRY_VERIFY_WITH_TIMEOUT(shown.count() > before, 60000);
       QTest::qWait(300);
       const auto& r = panel->lastResult();
@@ -128,7 +133,7 @@ class TestStudio : public QObject {
   void dequantizationView() {
     auto* panel = w_->dequantPanel();
     QSignalSpy shown(panel, &DequantPanel::dequantShown);
-    panel->setDataset({w_->interpolationPanel()->lastResult().frames.value(0)});
+    panel->setDataset({w_->interpolationPanel()->frames().value(0)});
     QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, 120000);
     const auto& r = panel->lastResult();
     QVERIFY(r.variational);
@@ -156,8 +161,9 @@ class TestStudio : public QObject {
     const QString before = w_->session()->modelInfo().path;
     QSignalSpy err(w_->session(), &ModelSession::error);
     w_->openModel(bad);
-    QTRY_COMPARE_WITH_TIMEOUT(err.count(), 1, 30000);
-    QVERIFY(err.first().at(0).toString().contains("not a readable Flow++ checkpoint"));
+    QSignalSpy failed(w_->session(), &ModelSession::modelFailed);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 30000);
+    QVERIFY(failed.first().at(1).toString().contains("not a usable Flow++ checkpoint"));
     QCOMPARE(w_->session()->modelInfo().path, before);
     QSignalSpy shown(w_->samplesPanel(), &SamplesPanel::samplesShown);
     w_->samplesPanel()->seedBox()->setValue(7);  // the previous model still samples
@@ -188,17 +194,18 @@ class TestStudio : public QObject {
   }
 
   void ablationJobsDifferOnlyInTheAblatedPart() {
-    auto jobs = w_->trainingPanel()->ablationJobs();
+    auto jobs = w_->trainingPanel()->ablationJobs(dir_.filePath("abl"));
     QCOMPARE(jobs.size(), 4);
     const auto full = jobs[0].config;
     const double n = FlowPlusPlus(full)->parameterCount();
     for (const auto& job : jobs) QVERIFY(std::abs(FlowPlusPlus(job.config)->parameterCount() / n - 1) <= 0.02);
+    for (const auto& job : jobs) QCOMPARE(parameterCount(job.config), FlowPlusPlus(job.config)->parameterCount());
     QCOMPARE(jobs[1].config.dequantizer.type, std::string("uniform"));
     QCOMPARE(jobs[1].config.flow.coupling, full.flow.coupling);
     QCOMPARE(jobs[2].config.flow.coupling, std::string("affine"));
     QCOMPARE(jobs[2].config.dequantizer.type, full.dequantizer.type);
-    QCOMPARE(toString(jobs[3].config.flow.stages.back().attention.value_or(jobs[3].config.flow.attention)), std::string("pointwise"));
-    QCOMPARE(jobs[3].config.flow.filters, full.flow.filters);
+    QCOMPARE(toString(jobs[3].config.flow.attentionOf(jobs[3].config.flow.stages.back())), std::string("pointwise"));
+    QCOMPARE(jobs[3].config.flow.net.filters, full.flow.net.filters);
     QCOMPARE(jobs[3].config.dequantizer.type, full.dequantizer.type);
   }
 
@@ -215,8 +222,7 @@ class TestStudio : public QObject {
     panel->setTrainData(idx);
     panel->setRunFolder(dir_.filePath("tiny-run"));
     panel->setSteps(400);
-    auto* combo = panel->findChild<QComboBox*>();
-    combo->setCurrentIndex(combo->findText("fmnist-tiny"));
+    panel->form()->selectConfig("fmnist-tiny");
     QSignalSpy metrics(panel, &TrainingPanel::metricsArrived);
     QSignalSpy finished(panel, &TrainingPanel::runFinished);
     panel->start();
@@ -225,16 +231,16 @@ class TestStudio : public QObject {
         if (r.name == "tiny-run") return &r;
       return nullptr;
     };
-    QTRY_VERIFY_WITH_TIMEOUT(run() && run()->points.size() >= 3, 120000);  // the curve gains points
+    QTRY_VERIFY_WITH_TIMEOUT(run() && int(run()->points().size()) >= 3, 120000);  // the curve gains points
     panel->pause();
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
-    const double pausedAt = run()->points.back().step;
-    const int pointsAtPause = run()->points.size();
+    const double pausedAt = run()->points().back().step;
+    const int pointsAtPause = int(run()->points().size());
     QTest::qWait(1000);
-    QCOMPARE(run()->points.size(), pointsAtPause);  // paused: no new points
+    QCOMPARE(int(run()->points().size()), pointsAtPause);  // paused: no new points
     panel->resume();
-    QTRY_VERIFY_WITH_TIMEOUT(run()->points.size() > pointsAtPause, 120000);
-    QCOMPARE(run()->points[pointsAtPause].step, pausedAt + 1);  // continues from the same step
+    QTRY_VERIFY_WITH_TIMEOUT(int(run()->points().size()) > pointsAtPause, 120000);
+    QCOMPARE(run()->points()[pointsAtPause].step, pausedAt + 1);  // continues from the same step
     panel->stop();
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 60000);
   }
@@ -242,5 +248,5 @@ class TestStudio : public QObject {
   void cleanupTestCase() { w_.reset(); }
 };
 
-QTEST_MAIN(TestStudio)
+FLOWPP_TEST_MAIN(TestStudio)
 #include "test_studio.moc"

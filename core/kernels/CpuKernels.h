@@ -1,0 +1,79 @@
+#pragma once
+// The interface between the fused ops (math/MixLogisticFused.cpp, nn/FusedAttention.cpp) and their
+// hand-vectorised CPU kernels (kernels/MixLogisticKernel.h, kernels/AttentionKernel.h), and the
+// table that picks the kernels' build at run time: AVX2 + FMA where the CPU has it, portable code
+// otherwise. Torch-free.
+#include <cstdint>
+
+namespace flowpp::kernels {
+
+template <typename T>
+struct RowIn {
+  const T* x;    // [hw]
+  const T* raw;  // [(2 + 3K) * hw]
+  int64_t hw, K;
+  T minLogScale;
+};
+
+template <typename T>
+struct RowOut {
+  T *y, *logdet, *stats;  // stats: [4 * hw] = LF, L1, Lp, LSE(logits)
+};
+
+template <typename T>
+struct RowGrad {
+  const T *stats, *gradY, *gradLogdet;
+  T *gradX, *gradRaw;  // [hw], [(2 + 3K) * hw]
+};
+
+template <typename S>
+struct InverseRowIn {
+  const S* y;    // [hw], the coupling's output
+  const S* raw;  // [(2 + 3K) * hw]
+  int64_t hw, K;
+  double minLogScale, tolerance;
+  int maxIterations;
+};
+
+template <typename S>
+struct InverseRowOut {
+  S *x, *logdet;
+  int maxIterations = 0;  // Newton iterations until every lane of the row converged
+  bool allConverged = true;
+};
+
+// One (batch, head) of attention: q, k, v are [n][d] row-major.
+template <typename T>
+struct AttentionHead {
+  const T *q, *k, *v;
+  int64_t n, d;
+  T scale;
+};
+
+struct CpuKernels {
+  void (*forwardFloat)(const RowIn<float>&, const RowOut<float>&);
+  void (*forwardDouble)(const RowIn<double>&, const RowOut<double>&);
+  void (*backwardFloat)(const RowIn<float>&, const RowGrad<float>&);
+  void (*backwardDouble)(const RowIn<double>&, const RowGrad<double>&);
+  void (*inverseFloat)(const InverseRowIn<float>&, InverseRowOut<float>&);
+  void (*inverseDouble)(const InverseRowIn<double>&, InverseRowOut<double>&);
+  void (*attentionForwardFloat)(const AttentionHead<float>&, float* out, float* lse);
+  void (*attentionForwardDouble)(const AttentionHead<double>&, double* out, double* lse);
+  void (*attentionBackwardFloat)(const AttentionHead<float>&, const float* out, const float* lse, const float* gradOut,
+                                 float* gq, float* gk, float* gv);
+  void (*attentionBackwardDouble)(const AttentionHead<double>&, const double* out, const double* lse,
+                                  const double* gradOut, double* gq, double* gk, double* gv);
+  const char* isa;
+};
+
+// The kernels for this CPU: AVX2 + FMA when available, else the portable build.
+const CpuKernels& cpuKernels();
+
+namespace avx2 {
+const CpuKernels& table();
+}
+namespace portable {
+const CpuKernels& table();
+}
+
+}  // namespace flowpp::kernels

@@ -1,0 +1,175 @@
+#include "nn/FusedAttention.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/record_function.h>
+
+#include <cmath>
+#include <limits>
+
+#include "kernels/CpuKernels.h"
+
+namespace flowpp {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::tensor_list;
+using torch::indexing::Slice;
+
+// The non-CPU path (a GPU): tiles of rows for all heads at once, keys in blocks with an online
+// softmax; a tile's weights [BH, tq, tk] are the only N-sized temporaries.
+constexpr int64_t kQueryTile = 128, kKeyTile = 1024;
+
+struct Tiling {
+  int64_t queries, keys;
+};
+
+Tiling tilingFor(int64_t n) { return {std::min(n, kQueryTile), std::min(n, kKeyTile)}; }
+
+// Forward for a group of (batch, head) slices [G, N, d]: writes out [G, N, d] and lse [G, N].
+void forwardGroup(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale,
+                  torch::Tensor out, torch::Tensor lse) {
+  const int64_t n = q.size(1);
+  const auto tiling = tilingFor(n);
+  for (int64_t qs = 0; qs < n; qs += tiling.queries) {
+    const int64_t tq = std::min(tiling.queries, n - qs);
+    auto qt = q.narrow(1, qs, tq) * scale;
+    auto m = torch::full({q.size(0), tq, 1}, -std::numeric_limits<double>::infinity(), q.options());
+    auto l = torch::zeros({q.size(0), tq, 1}, q.options());
+    auto acc = torch::zeros({q.size(0), tq, q.size(2)}, q.options());
+    for (int64_t ks = 0; ks < n; ks += tiling.keys) {
+      const int64_t tk = std::min(tiling.keys, n - ks);
+      auto s = torch::bmm(qt, k.narrow(1, ks, tk).transpose(1, 2));  // [G, tq, tk]
+      auto mNew = torch::maximum(m, std::get<0>(s.max(2, true)));
+      s.sub_(mNew).exp_();                                             // the tile's weights, unnormalised
+      auto alpha = (m - mNew).exp_();                                  // rescales what the earlier tiles summed
+      l.mul_(alpha).add_(s.sum(2, true));
+      acc.mul_(alpha).add_(torch::bmm(s, v.narrow(1, ks, tk)));
+      m = mNew;
+    }
+    out.narrow(1, qs, tq).copy_(acc / l);
+    lse.narrow(1, qs, tq).copy_((m + l.log()).squeeze(2));
+  }
+}
+
+// Backward for a group: recomputes each tile's weights from the row's log-sum-exp.
+void backwardGroup(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& out,
+                   const torch::Tensor& lse, const torch::Tensor& gradOut, double scale, torch::Tensor gq, torch::Tensor gk,
+                   torch::Tensor gv) {
+  const int64_t n = q.size(1);
+  const auto tiling = tilingFor(n);
+  auto rowDot = (gradOut * out).sum(2, true);  // D_i = sum_j P_ij dP_ij = dO_i . O_i
+  gq.zero_(), gk.zero_(), gv.zero_();
+  for (int64_t qs = 0; qs < n; qs += tiling.queries) {
+    const int64_t tq = std::min(tiling.queries, n - qs);
+    auto qt = q.narrow(1, qs, tq) * scale;
+    auto go = gradOut.narrow(1, qs, tq);
+    auto rowLse = lse.narrow(1, qs, tq).unsqueeze(2);
+    auto d = rowDot.narrow(1, qs, tq);
+    auto gqt = gq.narrow(1, qs, tq);
+    for (int64_t ks = 0; ks < n; ks += tiling.keys) {
+      const int64_t tk = std::min(tiling.keys, n - ks);
+      auto kt = k.narrow(1, ks, tk), vt = v.narrow(1, ks, tk);
+      auto p = torch::bmm(qt, kt.transpose(1, 2)).sub_(rowLse).exp_();   // [G, tq, tk], normalised weights
+      gv.narrow(1, ks, tk).add_(torch::bmm(p.transpose(1, 2), go));
+      auto ds = torch::bmm(go, vt.transpose(1, 2)).sub_(d).mul_(p);      // dS = P * (dP - D)
+      gqt.add_(torch::bmm(ds, kt), scale);
+      gk.narrow(1, ks, tk).add_(torch::bmm(ds.transpose(1, 2), qt));
+    }
+  }
+}
+
+// The CPU path: one kernel call per (batch, head), spread over torch's pool.
+void call(const kernels::CpuKernels& k, const kernels::AttentionHead<float>& h, float* out, float* lse) { k.attentionForwardFloat(h, out, lse); }
+void call(const kernels::CpuKernels& k, const kernels::AttentionHead<double>& h, double* out, double* lse) { k.attentionForwardDouble(h, out, lse); }
+void call(const kernels::CpuKernels& k, const kernels::AttentionHead<float>& h, const float* out, const float* lse,
+          const float* go, float* gq, float* gk, float* gv) { k.attentionBackwardFloat(h, out, lse, go, gq, gk, gv); }
+void call(const kernels::CpuKernels& k, const kernels::AttentionHead<double>& h, const double* out, const double* lse,
+          const double* go, double* gq, double* gk, double* gv) { k.attentionBackwardDouble(h, out, lse, go, gq, gk, gv); }
+
+template <typename T>
+kernels::AttentionHead<T> head(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t g, double scale) {
+  const int64_t n = q.size(1), d = q.size(2);
+  return {q.data_ptr<T>() + g * n * d, k.data_ptr<T>() + g * n * d, v.data_ptr<T>() + g * n * d, n, d, T(scale)};
+}
+
+void forwardCpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale, torch::Tensor& out,
+                torch::Tensor& lse) {
+  const auto& kernels = kernels::cpuKernels();
+  const int64_t n = q.size(1), d = q.size(2);
+  AT_DISPATCH_FLOATING_TYPES(q.scalar_type(), "fused_attention", [&] {
+    at::parallel_for(0, q.size(0), 1, [&](int64_t begin, int64_t end) {
+      for (int64_t g = begin; g < end; ++g)
+        call(kernels, head<scalar_t>(q, k, v, g, scale), out.data_ptr<scalar_t>() + g * n * d, lse.data_ptr<scalar_t>() + g * n);
+    });
+  });
+}
+
+void backwardCpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& out,
+                 const torch::Tensor& lse, const torch::Tensor& go, double scale, torch::Tensor& gq, torch::Tensor& gk,
+                 torch::Tensor& gv) {
+  const auto& kernels = kernels::cpuKernels();
+  const int64_t n = q.size(1), d = q.size(2);
+  AT_DISPATCH_FLOATING_TYPES(q.scalar_type(), "fused_attention_backward", [&] {
+    at::parallel_for(0, q.size(0), 1, [&](int64_t begin, int64_t end) {
+      for (int64_t g = begin; g < end; ++g) {
+        const int64_t o = g * n * d;
+        call(kernels, head<scalar_t>(q, k, v, g, scale), out.data_ptr<scalar_t>() + o, lse.data_ptr<scalar_t>() + g * n,
+             go.data_ptr<scalar_t>() + o, gq.data_ptr<scalar_t>() + o, gk.data_ptr<scalar_t>() + o, gv.data_ptr<scalar_t>() + o);
+      }
+    });
+  });
+}
+
+class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFunction> {
+ public:
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& qIn, const torch::Tensor& kIn,
+                               const torch::Tensor& vIn, double scale, bool tensorOps) {
+    RECORD_FUNCTION("flowpp::fused_attention", std::vector<c10::IValue>());
+    torch::NoGradGuard noGrad;
+    auto q = qIn.contiguous(), k = kIn.contiguous(), v = vIn.contiguous();
+    auto out = torch::empty_like(q);
+    auto lse = torch::empty({q.size(0), q.size(1)}, q.options());
+    if (q.device().is_cpu() && !tensorOps)
+      forwardCpu(q, k, v, scale, out, lse);
+    else
+      forwardGroup(q, k, v, scale, out, lse);
+    ctx->save_for_backward({q, k, v, out, lse});
+    ctx->saved_data["scale"] = scale;
+    ctx->saved_data["tensor_ops"] = tensorOps;
+    return out;
+  }
+
+  static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+    RECORD_FUNCTION("flowpp::fused_attention_backward", std::vector<c10::IValue>());
+    torch::NoGradGuard noGrad;
+    auto saved = ctx->get_saved_variables();
+    const auto &q = saved[0], &k = saved[1], &v = saved[2], &out = saved[3], &lse = saved[4];
+    const double scale = ctx->saved_data["scale"].toDouble();
+    auto go = grads[0].contiguous();
+    auto gq = torch::empty_like(q), gk = torch::empty_like(k), gv = torch::empty_like(v);
+    if (q.device().is_cpu() && !ctx->saved_data["tensor_ops"].toBool())
+      backwardCpu(q, k, v, out, lse, go, scale, gq, gk, gv);
+    else
+      backwardGroup(q, k, v, out, lse, go, scale, gq, gk, gv);
+    return {gq, gk, gv, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor fusedAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale) {
+  TORCH_CHECK(q.dim() == 3 && q.sizes() == k.sizes() && q.sizes() == v.sizes(), "fused attention: q, k, v must be [BH, N, d] alike");
+  return FusedAttentionFunction::apply(q, k, v, scale, false);
+}
+
+torch::Tensor fusedAttentionTensorOps(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale) {
+  TORCH_CHECK(q.dim() == 3 && q.sizes() == k.sizes() && q.sizes() == v.sizes(), "fused attention: q, k, v must be [BH, N, d] alike");
+  return FusedAttentionFunction::apply(q, k, v, scale, true);
+}
+
+torch::Tensor plainAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale) {
+  return torch::matmul(torch::softmax(torch::matmul(q * scale, k.transpose(-1, -2)), -1), v);
+}
+
+}  // namespace flowpp

@@ -1,0 +1,22 @@
+#pragma once
+// Scaled dot-product attention softmax(q k^T * scale) v without keeping the [BH, N, N] weights for
+// backward (the memory that made attention 27x slower than the convolutions it sits between). Only
+// each query row's log-sum-exp is kept; backward recomputes the weights from it and is exact
+// (FlashAttention's scheme, Dao et al. 2022).
+//  - CPU: hand-vectorised kernels (kernels/AttentionKernel.h), one query row at a time in an O(N)
+//    buffer, each (batch, head) one task of torch's pool.
+//  - other devices: tensor ops on tiles of rows with an online softmax over key blocks (Milakov &
+//    Gimelshein 2018), all heads at once.
+#include <torch/torch.h>
+
+namespace flowpp {
+
+// q, k, v: [BH, N, d] (any float dtype, any device). Differentiable in q, k and v.
+torch::Tensor fusedAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale);
+// The non-CPU algorithm (tensor ops on tiles), run on any device: how its correctness is tested on
+// machines without a GPU.
+torch::Tensor fusedAttentionTensorOps(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale);
+// The reference: the same maths with the full weight matrix (what the fused version is tested against).
+torch::Tensor plainAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale);
+
+}  // namespace flowpp

@@ -1,0 +1,34 @@
+#pragma once
+// Reading a run's metrics.jsonl (what the trainer writes; see train/Trainer.h): metrics lines become
+// points, event lines become readable events. Torch-free, tolerant: a line that is not a JSON object
+// of the expected kinds is skipped and counted, never fatal.
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace flowpp {
+
+struct MetricPoint {
+  double step = 0, epoch = 0, wall = 0;
+  double train = NAN, test = NAN;
+  double lr = 0, imagesPerSec = 0;
+};
+
+struct MetricsLog {
+  std::vector<MetricPoint> points;
+  std::vector<std::string> events;  // "step 120: stopped ..." in file order
+  std::string lastEvent;            // the newest event's name ("start", "resume", "stopped", "finished", ...)
+  int64_t parameters = 0;           // from the start or resume event
+  int skipped = 0;                  // unreadable lines
+
+  // Adds one line; returns false (and leaves the log unchanged) for an unreadable line.
+  bool addLine(const std::string& line);
+  double finalTest() const;  // the last test value, NaN when none
+  double bestTest() const;
+  // Reads `path` from byte `offset` on (a file that is still growing is read up to its last full
+  // line); returns the offset after the last line read, or -1 when the file cannot be opened.
+  int64_t readFrom(const std::string& path, int64_t offset);
+};
+
+}  // namespace flowpp

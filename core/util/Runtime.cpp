@@ -1,0 +1,62 @@
+#include "util/Runtime.h"
+
+#include <dlfcn.h>
+
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace flowpp {
+
+namespace {
+template <typename F>
+F symbol(const char* name) {
+  return reinterpret_cast<F>(::dlsym(RTLD_DEFAULT, name));
+}
+
+std::string blasLibrary() {
+  if (auto config = symbol<char* (*)()>("openblas_get_config")) return config();  // "OpenBLAS 0.3.21 ..."
+  if (auto version = symbol<const char* (*)()>("bli_info_get_version_str")) return std::string("BLIS ") + version();
+  if (symbol<void*>("MKL_Set_Num_Threads")) return "Intel MKL";
+  // Name the shared object that provides dgemm_ (the reference BLAS, ATLAS, ...).
+  Dl_info info{};
+  if (auto gemm = symbol<void*>("dgemm_"); gemm && ::dladdr(gemm, &info) && info.dli_fname)
+    return std::filesystem::path(std::filesystem::canonical(info.dli_fname)).filename().string();
+  return "unknown";
+}
+
+int blasThreads() {
+  if (auto get = symbol<int (*)()>("openblas_get_num_threads")) return get();
+  if (auto get = symbol<int (*)()>("bli_thread_get_num_threads")) return get();
+  if (auto get = symbol<int (*)()>("MKL_Get_Max_Threads")) return get();
+  return -1;
+}
+}  // namespace
+
+bool setBlasThreads(int threads) {
+  if (auto set = symbol<void (*)(int)>("openblas_set_num_threads")) return set(threads), true;
+  if (auto set = symbol<void (*)(int)>("bli_thread_set_num_threads")) return set(threads), true;
+  if (auto set = symbol<void (*)(int)>("MKL_Set_Num_Threads")) return set(threads), true;
+  return false;
+}
+
+RuntimeInfo configureRuntime(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+  setBlasThreads(1);
+  at::globalContext().setFlushDenormal(true);
+  return runtimeInfo();
+}
+
+RuntimeInfo runtimeInfo() {
+  RuntimeInfo info;
+  info.blas = blasLibrary();
+  info.blasThreads = blasThreads();
+  info.torchThreads = at::get_num_threads();
+  info.interopThreads = at::get_num_interop_threads();
+  return info;
+}
+
+}  // namespace flowpp

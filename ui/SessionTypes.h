@@ -1,0 +1,74 @@
+#pragma once
+// Plain types that cross between the studio's panels and its model session (no torch here: panels
+// compile against Qt and these headers only). Results are the core's own report structs
+// (core/explore/Reports.h), registered as Qt metatypes so queued signals can carry them.
+#include <QImage>
+#include <QMetaType>
+#include <QString>
+
+#include "explore/Reports.h"
+
+namespace flowpp::ui {
+
+struct ModelInfo {
+  QString path, name, description, configJson, device;
+  qint64 parameters = 0;
+  int channels = 1, height = 28, width = 28, nBits = 8;
+  bool variationalDequantization = true;
+  QString trainedNote;  // steps and metrics from the checkpoint
+  bool verified = true;  // false for an old checkpoint without a checksum
+};
+
+struct SampleRequest {
+  int count = 16;
+  double temperature = 1.0;
+  quint64 seed = 0;
+};
+
+struct InterpolationRequest {
+  QImage a, b;
+  int steps = 9;
+  bool spherical = false;
+};
+
+struct LikelihoodRequest {
+  QImage image;
+  int importanceSamples = 16;
+  int mapSamples = 8;  // dequantization draws averaged into the map
+};
+
+struct DequantRequest {
+  QImage image;
+  int draws = 64;
+  int shownSamples = 6;
+};
+
+// The kinds of work the session does; long kinds run on the background worker.
+enum class JobKind { Samples, Interpolation, Likelihood, LikelihoodBound, Dequant, Reference, Dataset };
+enum class JobState { Waiting, Running, Finished, Cancelled, Failed };
+
+// The importance-weighted bound of a likelihood request whose K was too large to compute at once.
+struct BoundReport {
+  quint64 requestId = 0;
+  double bpdElbo = 0, bpdIw = 0;
+  int importanceSamples = 0;
+  bool cancelled = false;
+};
+
+// Bits/dim of the first images of the open data set (the Likelihood tab's reference histogram).
+struct ReferenceReport {
+  std::vector<double> bitsPerDim;
+  bool cancelled = false;
+};
+
+}  // namespace flowpp::ui
+
+Q_DECLARE_METATYPE(flowpp::ui::ModelInfo)
+Q_DECLARE_METATYPE(flowpp::ui::JobKind)
+Q_DECLARE_METATYPE(flowpp::ui::JobState)
+Q_DECLARE_METATYPE(flowpp::ui::BoundReport)
+Q_DECLARE_METATYPE(flowpp::ui::ReferenceReport)
+Q_DECLARE_METATYPE(flowpp::SampleReport)
+Q_DECLARE_METATYPE(flowpp::InterpolationReport)
+Q_DECLARE_METATYPE(flowpp::LikelihoodReport)
+Q_DECLARE_METATYPE(flowpp::DequantReport)
