@@ -6,9 +6,13 @@
 
 #include <ATen/Parallel.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "Common.h"
+#include "Launcher.h"
+#include "train/Distributed.h"
+#include "util/AtomicFile.h"
 #include "math/MixLogisticFused.h"
 #include "nn/FlopCounter.h"
 #include "train/Adam.h"
@@ -87,12 +91,74 @@ nlohmann::json profileOf(const std::string& what, const std::function<void()>& w
 struct Args {
   std::string model, data, device = "auto";
   int64_t batch = 32;
-  int steps = 5, threads = 0;
+  int steps = 5, threads = 0, nproc = 1;
   bool profile = false;
 };
 
+// Data-parallel training steps on this process's share of the global batch, with the gradient
+// all-reduce timed on its own: what `bench --nproc N` runs in each worker (and, for comparison,
+// in one process without any all-reduce).
+nlohmann::json distributedTrainBench(const Args& a, const DistributedEnv& env) {
+  auto device = parseDevice(a.device);
+  std::unique_ptr<Collective> collective;
+  if (env.distributed()) collective = connectProcessGroup(env, std::chrono::seconds(120), device);
+  auto loaded = loadModel(a.model, 0);
+  auto& model = loaded.model;
+  const auto& c = model->config();
+  model->to(device);
+  RandomScope scope(mixSeed({0, uint64_t(env.rank)}));
+  const int64_t local = std::max<int64_t>(1, a.batch / env.worldSize);
+  auto x = (uniform({local, c.channels, c.height, c.width}) * double(1 << c.nBits)).floor().to(device);
+  if (loaded.fresh) model->dataInit(x);
+  Adam adam(*model);
+  model->train();
+  double reduceSeconds = 0;
+  auto step = [&] {
+    auto loss = model->bitsPerDim(model->logLikelihood(x).logp).sum() / double(a.batch);
+    for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+    loss.backward();
+    if (collective) {
+      std::vector<torch::Tensor> grads;
+      for (auto& p : model->parameters()) grads.push_back(p.grad().flatten());
+      std::vector<torch::Tensor> flat = {torch::cat(grads)};
+      const auto start = Clock::now();
+      collective->allReduceSum(flat);
+      reduceSeconds += std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    adam.step(1e-5);
+  };
+  step();
+  reduceSeconds = 0;
+  const auto start = Clock::now();
+  for (int i = 0; i < a.steps; ++i) step();
+  const double stepSeconds = std::chrono::duration<double>(Clock::now() - start).count() / a.steps;
+  const double reduce = reduceSeconds / a.steps;
+  return {{"processes", env.worldSize}, {"global_batch", local * env.worldSize}, {"threads_per_process", at::get_num_threads()},
+          {"train_images_per_sec", local * env.worldSize / stepSeconds}, {"step_ms", stepSeconds * 1e3},
+          {"allreduce_ms_per_step", reduce * 1e3}, {"allreduce_share_of_step", reduce / stepSeconds},
+          {"gradient_mib", 4.0 * model->parameterCount() / (1024 * 1024)}};
+}
+
+// One process against N: each worker measures its steps, rank 0 reports through a file.
+void runDistributed(const Args& a) {
+  const auto env = DistributedEnv::fromEnvironment();
+  applyThreads(a.threads);
+  if (env.distributed()) {
+    auto result = distributedTrainBench(a, env);
+    if (env.rank == 0) writeFileAtomically(std::getenv("FLOWPP_BENCH_OUT"), result.dump());
+    return;
+  }
+  const auto single = distributedTrainBench(a, DistributedEnv{});
+  const auto out = std::filesystem::temp_directory_path() / ("flowpp-bench-" + std::to_string(::getpid()) + ".json");
+  const auto launched = launchLocalWorkers(a.nproc, {{"FLOWPP_BENCH_OUT", out.string()}});
+  if (launched.exitCode != 0) throw std::runtime_error(launched.message);
+  auto many = nlohmann::json::parse(readFile(out.string()));
+  std::filesystem::remove(out);
+  printJson({{"model", a.model}, {"device", parseDevice(a.device).str()}, {"one_process", single}, {"processes", many}});
+}
+
 void run(const Args& a) {
-  if (a.threads > 0) configureRuntime(a.threads);
+  applyThreads(a.threads);
   const auto runtime = runtimeInfo();
   auto device = parseDevice(a.device);
   std::optional<ImageDataset> data;
@@ -173,7 +239,12 @@ void addBench(CLI::App& app) {
   cmd->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
   cmd->add_option("--threads", a->threads, "CPU threads (default: all cores)")->check(integerIn(1, 4096));
   cmd->add_flag("--profile", a->profile, "Also print the top operations by self time of a training step, an evaluation and sampling");
-  cmd->callback([a] { run(*a); });
+  cmd->add_option("--nproc", a->nproc, "Compare data-parallel training in N local processes (c10d Gloo) with one process: "
+                                       "images/s and the all-reduce time per step")->default_val(1)->check(integerIn(1, 256));
+  cmd->callback([a] {
+    if (a->nproc > 1 || DistributedEnv::fromEnvironment().distributed()) return runDistributed(*a);
+    run(*a);
+  });
 }
 
 }  // namespace flowpp::cli

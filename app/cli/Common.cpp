@@ -7,6 +7,9 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <thread>
+
+#include "util/Runtime.h"
 
 namespace flowpp::cli {
 
@@ -111,6 +114,18 @@ ModelAndData openModelAndData(const std::string& model, const std::string& data,
     out.data = openData(data, limit, out.loaded.model->config());
   }
   return out;
+}
+
+int applyThreads(int requested) {
+  int threads = requested;
+  if (threads <= 0) {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const char* local = std::getenv("LOCAL_WORLD_SIZE");
+    const int processes = local ? std::max(1, std::atoi(local)) : 1;
+    threads = std::max(1, cores / processes);
+  }
+  configureRuntime(threads);
+  return threads;
 }
 
 void requireFinite(double value, const std::string& what) {

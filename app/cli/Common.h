@@ -45,6 +45,10 @@ struct ModelAndData {
 ModelAndData openModelAndData(const std::string& model, const std::string& data, int64_t limit, uint64_t seed,
                               const std::string& device);
 
+// Torch threads for this process: `requested`, else the cores shared among the processes of this
+// host (LOCAL_WORLD_SIZE, as torchrun and --nproc set it). Applies them and returns the count.
+int applyThreads(int requested);
+
 // Throws std::runtime_error when a result the user will read is NaN or infinite.
 void requireFinite(double value, const std::string& what);
 

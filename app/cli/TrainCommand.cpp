@@ -2,6 +2,8 @@
 #include <iostream>
 
 #include "Common.h"
+#include "Launcher.h"
+#include "train/Distributed.h"
 #include "train/RunFolder.h"
 #include "train/Trainer.h"
 
@@ -14,7 +16,7 @@ struct TrainArgs {
   TrainOptions o;
   std::string model, data, testData;
   int64_t limit = 0;
-  int threads = 0;
+  int threads = 0, nproc = 1, timeoutSeconds = 120;
 };
 
 void addOptions(CLI::App* cmd, TrainArgs& a) {
@@ -41,8 +43,22 @@ void addOptions(CLI::App* cmd, TrainArgs& a) {
                   "A step whose loss exceeds this factor times the recent average is skipped as exploding (0: off)")
       ->default_val(3.0)->check(numberIn(0, 1e6));
   cmd->add_option("--threads", a.threads, "CPU threads (default: all cores)")->check(integerIn(1, 4096));
+  cmd->add_option("--nproc", a.nproc, "Start N local worker processes (data-parallel over c10d Gloo; torchrun's variables "
+                                      "are read when it launches flowpp instead)")->default_val(1)->check(integerIn(1, 256));
+  cmd->add_option("--dist-timeout", a.timeoutSeconds, "Seconds a process waits for the others before it gives up with an error")
+      ->default_val(120)->check(integerIn(5, 86400));
   cmd->add_option("--inject-nan", o.injectNanAtStep, "Testing: poison the loss at this step")->group("");
   cmd->add_option("--inject-kill-in-checkpoint", o.injectKillInCheckpoint, "Testing: SIGKILL while writing this step's checkpoint")->group("");
+}
+
+std::string eventText(const nlohmann::json& j) {
+  if (j.contains("message")) return j["message"].get<std::string>();
+  std::string s = "step " + std::to_string(j.value("step", int64_t(0)));
+  if (j.contains("checkpoint")) s += ", checkpoint " + j["checkpoint"].get<std::string>();
+  if (j.contains("test_bpd")) s += ", test " + std::to_string(j["test_bpd"].get<double>()).substr(0, 6) + " bits/dim";
+  if (j.contains("parameters")) s += ", " + std::to_string(j["parameters"].get<int64_t>()) + " parameters";
+  if (j.value("processes", 1) > 1) s += ", " + std::to_string(j["processes"].get<int>()) + " processes";
+  return s;
 }
 
 ModelConfig configFor(const TrainArgs& a) {
@@ -58,22 +74,35 @@ ModelConfig configFor(const TrainArgs& a) {
 void run(TrainArgs& a) {
   auto& o = a.o;
   validateTrainOptions(o);
-  if (a.threads > 0) torch::set_num_threads(a.threads);
-  o.device = parseDevice(o.device).str();
+  if (a.nproc > 1) {
+    const auto r = launchLocalWorkers(a.nproc);
+    if (r.exitCode != 0) throw std::runtime_error(r.message + " (the other workers stopped too)");
+    return;
+  }
+  applyThreads(a.threads);
+  const auto env = DistributedEnv::fromEnvironment();
+  auto device = parseDevice(o.device);
+  if (device.is_cuda() && env.distributed()) device = torch::Device(torch::kCUDA, env.localRank);
+  o.device = device.str();
+  std::unique_ptr<Collective> collective;
+  if (env.distributed()) collective = connectProcessGroup(env, std::chrono::seconds(a.timeoutSeconds), device);
+  const bool leader = env.rank == 0;
   const auto config = configFor(a);
   auto trainSet = openData(a.data, a.limit, config);
   std::optional<ImageDataset> testSet;
   if (!a.testData.empty()) testSet = openData(a.testData, 0, config);
   installInterruptHandler();
-  std::cerr << "training " << config.name << " on " << trainSet.size() << " images from " << a.data << " (" << o.device
-            << ", " << torch::get_num_threads() << " threads); Ctrl-C saves and stops\n";
+  if (leader)
+    std::cerr << "training " << config.name << " on " << trainSet.size() << " images from " << a.data << " (" << o.device
+              << ", " << torch::get_num_threads() << " threads" << (env.distributed() ? ", " + std::to_string(env.worldSize) + " processes" : "")
+              << "); Ctrl-C saves and stops\n";
   const int64_t total = o.steps > 0 ? o.steps : 0;
   Progress bar("train", total > 0 ? total : static_cast<int64_t>(o.minutes * 60));
   const auto start = std::chrono::steady_clock::now();
   auto summary = train(config, trainSet, testSet ? &*testSet : nullptr, o, interruptFlag(), [&](const nlohmann::json& j) {
     if (j.contains("event")) {
       bar.finish();
-      std::cerr << "[" << j["event"].get<std::string>() << "] " << j.value("message", j.dump()) << "\n";
+      std::cerr << "[" << j["event"].get<std::string>() << "] " << eventText(j) << "\n";
       return;
     }
     char extra[160];
@@ -82,7 +111,8 @@ void run(TrainArgs& a) {
                   j.value("images_per_sec", 0.0));
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bar.update(total > 0 ? j.value("step", int64_t(0)) : static_cast<int64_t>(secs), extra);
-  }, nullptr);
+  }, collective.get());
+  if (!leader) return;
   bar.finish();
   nlohmann::json out = {{"step", summary.step},        {"train_bpd", summary.lastTrainBpd},
                         {"checkpoint", summary.checkpoint}, {"stopped_by_user", summary.stoppedByUser},

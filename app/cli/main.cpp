@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "Common.h"
+#include "Launcher.h"
+#include "train/Distributed.h"
 #include "model/Footprint.h"
 #include "train/RunFolder.h"
 #include "util/Runtime.h"
@@ -20,11 +22,8 @@ int report(const std::string& kind, const std::string& message, int code) {
 std::string versionText() {
   std::string s = std::string("flowpp ") + FLOWPP_VERSION + " (LibTorch " + std::to_string(TORCH_VERSION_MAJOR) + "." +
                   std::to_string(TORCH_VERSION_MINOR) + ", " + (torch::cuda::is_available() ? "CUDA available" : "CPU");
-#ifdef FLOWPP_HAVE_DISTRIBUTED
-  s += ", distributed training: c10d Gloo";
-#else
-  s += ", distributed training: not in this build";
-#endif
+  const auto backends = flowpp::distributedBackends();
+  s += ", distributed training: " + (backends.empty() ? std::string("not in this build") : backends);
   return s + ")";
 }
 
@@ -32,6 +31,7 @@ std::string versionText() {
 
 int main(int argc, char** argv) {
   flowpp::configureRuntime();
+  flowpp::cli::setCommandLine(argc, argv);
   std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit makes write() fail with EFBIG instead of killing us
 
   CLI::App app{"flowpp: train, evaluate and explore Flow++ models (Ho et al., ICML 2019)", "flowpp"};

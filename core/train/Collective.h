@@ -1,6 +1,8 @@
 #pragma once
 // What data-parallel training needs from a process group (core/train/Distributed implements it on
-// torch's c10d). The trainer takes a Collective* and runs the single-process path when it is null.
+// torch's c10d), and the few collective steps the trainer takes with it. The trainer takes a
+// Collective* and runs the single-process path when it is null.
+#include <string>
 #include <vector>
 
 #include <torch/torch.h>
@@ -17,5 +19,16 @@ class Collective {
   // Copies root's tensors to every rank, in place.
   virtual void broadcast(std::vector<torch::Tensor>& tensors, int root = 0) = 0;
 };
+
+// The sum over ranks of every parameter's gradient, in a few flat buckets (one call per tensor is
+// several times slower). Gloo has no average: callers pre-divide their losses by the global batch.
+void allReduceGradients(torch::nn::Module& module, Collective& collective);
+
+// True on every rank when `flag` is true on any: how decisions that end or rewind a step (time up,
+// stop, pause) are taken together, so no rank leaves the others waiting. Null: the flag itself.
+bool anyRankTrue(Collective* collective, bool flag);
+
+// Rank 0's text on every rank (sent as bytes: the collective moves tensors). Null: the text itself.
+std::string broadcastText(Collective* collective, const std::string& text);
 
 }  // namespace flowpp

@@ -128,7 +128,8 @@ void RunFolder::openMetrics(int64_t keepUpToStep) {
     while (std::getline(in, line)) {
       try {
         auto j = json::parse(line);
-        if (j.is_object() && j.value("step", int64_t(0)) <= keepUpToStep) kept << line << '\n';
+        const bool partial = j.is_object() && j.value("partial", false);  // re-logged in full after a resume
+        if (j.is_object() && !partial && j.value("step", int64_t(0)) <= keepUpToStep) kept << line << '\n';
       } catch (const json::exception&) {
         // a line cut by a kill -9 is dropped
       }

@@ -38,7 +38,8 @@ class RunFolder {
   // Removes this run's checkpoints older than `step` beyond the newest `keep` (keep >= 1).
   void pruneCheckpoints(int64_t step, int keep) const;
   // Keeps the metrics lines up to `step` (a resumed run recomputes the later ones; a line cut by a
-  // kill is dropped) and opens the file for appending.
+  // kill is dropped, and so is a partial last line, which the resumed run logs in full) and opens
+  // the file for appending.
   void openMetrics(int64_t keepUpToStep);
   void appendMetrics(const nlohmann::json& line);
 

@@ -35,19 +35,6 @@ torch::Device resolveDevice(const std::string& name) {
   return torch::Device(name);
 }
 
-// The leader's text on every rank (sent as bytes: the collective moves tensors).
-std::string broadcastText(Collective* collective, const std::string& text) {
-  if (!collective) return text;
-  std::vector<torch::Tensor> size = {torch::tensor({int64_t(text.size())}, torch::kLong)};
-  collective->broadcast(size, 0);
-  auto bytes = torch::zeros({size[0].item<int64_t>()}, torch::kUInt8);
-  if (collective->rank() == 0) std::memcpy(bytes.data_ptr<uint8_t>(), text.data(), text.size());
-  std::vector<torch::Tensor> payload = {bytes};
-  collective->broadcast(payload, 0);
-  auto out = payload[0].contiguous();
-  return std::string(reinterpret_cast<const char*>(out.data_ptr<uint8_t>()), out.numel());
-}
-
 // Train bits/dim of the steps since the last metrics line. It is part of the checkpoint, so a run
 // stopped between two lines logs the same averages after a resume as a run that never stopped.
 struct LogWindow {
@@ -81,8 +68,7 @@ class Run {
   void broadcastState();
   StepOutcome trainStep();
   torch::Tensor localNoise(int64_t step);
-  void allReduceGradients();
-  bool anyRank(bool flag);
+  bool anyRank(bool flag) { return anyRankTrue(collective_, flag); }
   bool handleBadStep(const StepOutcome& s, TrainSummary& summary);
   void emit(json j);
   void logLine(double lr, bool withTest, TrainSummary& summary);
@@ -222,36 +208,6 @@ torch::Tensor Run::localNoise(int64_t step) {
   return torch::cat(parts);
 }
 
-// Gloo has no average: the local losses are pre-divided by the global batch, so the sum over
-// ranks is the mean gradient. One flat buffer per dtype is several times faster than one call per
-// tensor.
-void Run::allReduceGradients() {
-  if (!collective_) return;
-  std::vector<torch::Tensor> grads;
-  for (auto& p : model_->parameters())
-    grads.push_back(p.grad().defined() ? p.grad() : torch::zeros_like(p));
-  std::vector<torch::Tensor> flat = {torch::cat([&] {
-    std::vector<torch::Tensor> v;
-    for (auto& g : grads) v.push_back(g.flatten());
-    return v;
-  }())};
-  collective_->allReduceSum(flat);
-  int64_t offset = 0;
-  auto params = model_->parameters();
-  for (size_t i = 0; i < params.size(); ++i) {
-    const auto n = params[i].numel();
-    params[i].mutable_grad() = flat[0].narrow(0, offset, n).view_as(params[i]).clone();
-    offset += n;
-  }
-}
-
-bool Run::anyRank(bool flag) {
-  if (!collective_) return flag;
-  std::vector<torch::Tensor> t = {torch::tensor({flag ? 1.0 : 0.0}, torch::kDouble).to(device_)};
-  collective_->allReduceSum(t);
-  return t[0].item<double>() > 0;
-}
-
 Run::StepOutcome Run::trainStep() {
   auto idx = batcher_->indices(step_).narrow(0, rank_ * localBatch_, localBatch_);
   auto x = quantize(train_.images.index_select(0, idx), config_.nBits).to(device_);
@@ -261,7 +217,7 @@ Run::StepOutcome Run::trainStep() {
   if (step_ == o_.injectNanAtStep) loss = loss * std::nan("");
   for (auto& p : model_->parameters()) p.mutable_grad() = torch::Tensor();
   loss.backward();
-  allReduceGradients();
+  if (collective_) allReduceGradients(*model_, *collective_);
   StepOutcome s;
   std::vector<torch::Tensor> lossSum = {loss.detach().to(torch::kDouble).reshape({1})};
   if (collective_) collective_->allReduceSum(lossSum);
@@ -348,6 +304,9 @@ TrainSummary Run::run() {
   return summary;
 }
 
+// A line at the run's last step that is not a multiple of --log-every is marked partial, and its
+// window is kept (in the checkpoint): a resumed run drops the partial line and logs the full window
+// at the next multiple, exactly as a run that never stopped.
 void Run::logLine(double lr, bool withTest, TrainSummary& summary) {
   const auto n = std::max<int64_t>(1, window_.count);
   last_ = {{"step", step_}, {"epoch", batcher_->epochAt(step_)}, {"train_bpd", window_.bpdSum / n}, {"lr", lr},
@@ -356,8 +315,10 @@ void Run::logLine(double lr, bool withTest, TrainSummary& summary) {
     summary.lastTestBpd = testBpd();
     if (summary.lastTestBpd) last_["test_bpd"] = *summary.lastTestBpd;
   }
+  const bool partial = step_ % o_.logEvery != 0;
+  if (partial) last_["partial"] = true;
   emit(last_);
-  window_ = LogWindow{};
+  if (!partial) window_ = LogWindow{};
 }
 
 void Run::emit(json j) {

@@ -1,0 +1,201 @@
+// Data readers on good and corrupt inputs, checkpoint and latent files (checksums), and the exact
+// encode/decode round trip of the bundled model on real Fashion-MNIST images.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+#include "../TestMain.h"
+#include "Helpers.h"
+#include "data/Dataset.h"
+#include "data/ImageIo.h"
+#include "explore/LatentFile.h"
+#include "model/Checkpoint.h"
+#include "util/AtomicFile.h"
+
+using namespace flowpp;
+
+namespace {
+const std::string kFashionTest = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+const std::string kBundled = std::string(FLOWPP_SOURCE_DIR) + "/models/fmnist-small.fpp";
+
+void writeBytes(const QString& path, const std::string& bytes) { std::ofstream(path.toStdString(), std::ios::binary) << bytes; }
+
+std::string idxBytes(uint32_t n, uint32_t rows, uint32_t cols, int truncateBy = 0) {
+  std::string b = {0, 0, 8, 3};
+  for (uint32_t v : {n, rows, cols}) b += {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  for (int64_t i = 0; i < int64_t(n) * rows * cols - truncateBy; ++i) b += char(i % 251);
+  return b;
+}
+
+template <typename F>
+QString errorOf(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return {};
+}
+
+bool sameTensors(const TensorMap& a, const TensorMap& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [name, t] : a)
+    if (!b.count(name) || !torch::equal(t, b.at(name))) return false;
+  return true;
+}
+}  // namespace
+
+class TestData : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString path(const QString& name) { return dir_.filePath(name); }
+
+ private Q_SLOTS:
+  void idxPlainAndGzip() {
+    writeBytes(path("ok.idx"), idxBytes(5, 3, 4));
+    auto d = loadDataset(path("ok.idx").toStdString());
+    QCOMPARE(d.images.sizes(), (torch::IntArrayRef{5, 1, 3, 4}));
+    QCOMPARE(d.images[0][0][0][1].item<int>(), 1);
+    auto fm = loadDataset(kFashionTest, 100);
+    QCOMPARE(fm.images.sizes(), (torch::IntArrayRef{100, 1, 28, 28}));
+    QVERIFY(fm.images.max().item<int>() > 200);
+  }
+
+  void idxCorruptInputsNameTheFileAndProblem() {
+    writeBytes(path("trunc.idx"), idxBytes(5, 3, 4, 7));
+    QVERIFY(errorOf([&] { loadDataset(path("trunc.idx").toStdString()); }).contains("truncated"));
+    std::string labels = {0, 0, 8, 1, 0, 0, 0, 1, 3};
+    writeBytes(path("labels.idx"), labels);
+    QVERIFY(errorOf([&] { readIdx(path("labels.idx").toStdString()); }).contains("label file"));
+    writeBytes(path("bad.gz"), std::string("\x1f\x8b\x08\x00garbage", 12));
+    auto e = errorOf([&] { loadDataset(path("bad.gz").toStdString()); });
+    QVERIFY2(e.contains("bad.gz") && e.contains("gzip"), qPrintable(e));
+    writeBytes(path("notes.txt"), "hello");
+    QVERIFY(errorOf([&] { loadDataset(path("notes.txt").toStdString()); }).contains("unsupported data format"));
+    writeBytes(path("empty.idx"), idxBytes(0, 28, 28));
+    QVERIFY(errorOf([&] { loadDataset(path("empty.idx").toStdString()); }).contains("no images"));
+  }
+
+  void aHeaderClaimingBillionsOfImagesIsRefusedBeforeAllocating() {
+    // 2^31 images of 28x28 in a 100-byte file: refused from the header, no 1.6 TB allocation.
+    auto bytes = idxBytes(0, 28, 28);
+    bytes[4] = char(0x80);
+    bytes += std::string(84, '\0');
+    const auto e = errorOf([&] { readIdxBytes(bytes, "huge.idx"); });
+    QVERIFY2(e.contains("truncated") && e.contains("2147483648 images"), qPrintable(e));
+  }
+
+  void cifarGoodAndCorrupt() {
+    std::string rec(3073, char(7));
+    rec[0] = 3;
+    writeBytes(path("data_batch_1.bin"), rec + rec);
+    auto d = loadDataset(path("data_batch_1.bin").toStdString());
+    QCOMPARE(d.images.sizes(), (torch::IntArrayRef{2, 3, 32, 32}));
+    writeBytes(path("short.bin"), rec.substr(0, 3000));
+    QVERIFY(errorOf([&] { readCifar(path("short.bin").toStdString()); }).contains("3073"));
+    rec[0] = 42;
+    writeBytes(path("label.bin"), rec);
+    QVERIFY(errorOf([&] { readCifar(path("label.bin").toStdString()); }).contains("label 42"));
+  }
+
+  void imageFolderGoodAndUnreadable() {
+    QDir().mkpath(path("imgs"));
+    RandomScope rng(401);
+    auto a = test::randint(0, 255, {3, 10, 12}).to(torch::kUInt8);
+    writePng(path("imgs/a.png").toStdString(), a);
+    writePng(path("imgs/b.png").toStdString(), a);
+    auto d = loadDataset(path("imgs").toStdString());
+    QCOMPARE(d.images.sizes(), (torch::IntArrayRef{2, 3, 10, 12}));
+    QVERIFY(torch::equal(d.images[0], a));
+    auto converted = loadDataset(path("imgs").toStdString(), 0, ImageShape{1, 28, 28});
+    QCOMPARE(converted.images.sizes(), (torch::IntArrayRef{2, 1, 28, 28}));
+    writeBytes(path("imgs/c.png"), "not a png");
+    QVERIFY(errorOf([&] { loadDataset(path("imgs").toStdString()); }).contains("c.png"));
+    QVERIFY(errorOf([&] { requireShape(d, {1, 28, 28}); }).contains("model expects 1x28x28"));
+    QVERIFY(errorOf([&] { loadDataset(path("imgs").toStdString(), -1); }).contains("--limit -1"));
+  }
+
+  void pixelsRoundTripAndColourMap() {
+    RandomScope rng(402);
+    auto img = test::randint(0, 256, {3, 5, 7}).to(torch::kUInt8);
+    auto p = toPixels(img);
+    QCOMPARE(p.channels, 3);
+    QCOMPARE(p.data[(2 * 7 + 3) * 3 + 1], img[1][2][3].item<uint8_t>());  // (y=2, x=3, channel 1)
+    QVERIFY(torch::equal(fromPixels(p), img));
+    // The colour map is monotone in brightness from its dark end to its bright end.
+    auto map = colourMap({0.0, 0.5, 1.0, std::nan("")}, 4, 1, 0.0, 1.0);
+    auto luma = [&](int i) { return 0.3 * map.data[i * 3] + 0.59 * map.data[i * 3 + 1] + 0.11 * map.data[i * 3 + 2]; };
+    QVERIFY(luma(0) < luma(1) && luma(1) < luma(2));
+    QCOMPARE(int(map.data[9]), 128);  // NaN shows grey
+  }
+
+  void corruptCheckpointIsRejected() {
+    writeBytes(path("bad.fpp"), "PK\x03\x04 truncated");
+    auto e = errorOf([&] { loadModel(path("bad.fpp").toStdString()); });
+    QVERIFY2(e.contains("bad.fpp") && e.contains("not a usable Flow++ checkpoint"), qPrintable(e));
+  }
+
+  // Every single-byte flip of a checkpoint either is refused or leaves the content exactly as it
+  // was (a byte of zip padding); a flip never changes the model silently.
+  void byteFlipsNeverChangeTheModelSilently() {
+    auto original = readCheckpoint(kBundled);
+    saveCheckpoint(path("flip.fpp").toStdString(), original, true);
+    const auto bytes = readFile(path("flip.fpp").toStdString());
+    const auto reference = checkpointFromBytes(bytes, "reference");
+    QVERIFY(reference.verified);
+    RandomScope rng(403);
+    int refused = 0, tried = 0;
+    for (int i = 0; i < 200; ++i) {
+      auto corrupt = bytes;
+      const auto at = size_t(test::randint(0, int64_t(bytes.size()), {1}).item<float>());
+      corrupt[at] = char(corrupt[at] ^ (1 + i % 255));
+      ++tried;
+      try {
+        const auto ck = checkpointFromBytes(corrupt, "flipped");
+        QVERIFY2(sameTensors(ck.weights, reference.weights) && ck.config.toJson() == reference.config.toJson() &&
+                     ck.meta == reference.meta,
+                 qPrintable(QString("a flip at byte %1 changed the model and was accepted").arg(at)));
+      } catch (const CheckpointError&) {
+        ++refused;
+      }
+    }
+    qInfo("%d of %d single-byte flips refused; the rest hit bytes the content does not use", refused, tried);
+    QVERIFY(refused > tried * 9 / 10);
+  }
+
+  void aConfigEditedInsideACheckpointIsRefused() {
+    // Write a checksummed copy, then change one config character inside the file.
+    saveCheckpoint(path("edit.fpp").toStdString(), readCheckpoint(kBundled), true);
+    auto edited = readFile(path("edit.fpp").toStdString());
+    const auto at = edited.find("\"filters\":32");
+    QVERIFY(at != std::string::npos);
+    edited[at + 11] = '6';  // "filters":36
+    const auto e = errorOf([&] { checkpointFromBytes(edited, "edited.fpp"); });
+    QVERIFY2(e.contains("checksum"), qPrintable(e));
+  }
+
+  void latentFilesCarryAChecksum() {
+    auto loaded = loadModel(kBundled);
+    RandomScope rng(404);
+    auto z = test::randn({2, 4, 14, 14});
+    writeLatents(path("z.lat").toStdString(), z, loaded.model->config(), "test");
+    auto back = readLatents(path("z.lat").toStdString());
+    QVERIFY(torch::equal(back.z, z));
+    auto bytes = readFile(path("z.lat").toStdString());
+    bytes[bytes.size() / 2] ^= 0x40;
+    QVERIFY(!errorOf([&] { latentsFromBytes(bytes, "z.lat"); }).isEmpty());
+  }
+
+  void bundledModelEncodeDecodeIsExactOnFashionMnist() {
+    auto loaded = loadModel(kBundled);
+    auto data = loadDataset(kFashionTest, 32);
+    auto x = quantize(data.images, loaded.model->config().nBits);
+    auto r = loaded.model->decode(loaded.model->encode(x));
+    QVERIFY(r.converged);
+    QVERIFY(torch::equal(r.x, x));
+  }
+};
+
+FLOWPP_TEST_GUILESS_MAIN(TestData)
+#include "test_data.moc"

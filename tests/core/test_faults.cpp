@@ -1,0 +1,166 @@
+// `flowpp train` under faults, as a user meets them: kill -9 and an exact resume (bit-identical
+// weights and metrics log), kills at several moments including in the middle of a checkpoint write,
+// and a full disk. After each, every checkpoint loads, metrics.jsonl is well formed with each step
+// once, no temp file is left, and the run finishes where it was asked to.
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "../TestMain.h"
+#include "CliRunner.h"
+#include "data/Dataset.h"
+#include "model/Checkpoint.h"
+#include "train/RunFolder.h"
+
+using namespace flowpp;
+using namespace flowpp::test;
+namespace fs = std::filesystem;
+
+namespace {
+std::vector<nlohmann::json> metricRows(const QString& run) {
+  std::vector<nlohmann::json> rows;
+  std::ifstream in((run + "/metrics.jsonl").toStdString());
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);  // throws (fails the test) on a malformed line
+    if (!j.contains("event")) {
+      j.erase("wall_seconds"), j.erase("images_per_sec");
+      rows.push_back(j);
+    }
+  }
+  return rows;
+}
+
+TensorMap rawWeights(const QString& run) {
+  TensorMap out;
+  for (const auto& [name, t] : readCheckpoint(newestCheckpoint(run.toStdString())).train)
+    if (name.rfind("param/", 0) == 0) out[name] = t;
+  return out;
+}
+
+bool identical(const TensorMap& a, const TensorMap& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [name, t] : a)
+    if (!torch::equal(t, b.at(name))) return false;
+  return true;
+}
+
+int checkpointSteps(const QString& run) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator((run + "/checkpoints").toStdString())) n += e.path().extension() == ".fpp";
+  return n;
+}
+}  // namespace
+
+class TestFaults : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString path(const QString& name) const { return dir_.filePath(name); }
+
+  QString data() {
+    const QString p = path("train.idx");
+    if (!QFile::exists(p)) {
+      auto d = loadDataset(fashionTest().toStdString(), 64);
+      writeFashionIdx(p, 64, std::string(reinterpret_cast<const char*>(d.images.data_ptr<uint8_t>()), d.images.numel()));
+    }
+    return p;
+  }
+
+  QStringList trainArgs(const QString& run, int steps, bool resume) {
+    QStringList args = {"train", "--data", data(), "--out", run, "--steps", QString::number(steps), "--batch-size", "16",
+                        "--log-every", "3", "--eval-every", "0", "--checkpoint-every", "10", "--keep", "2", "--threads", "1"};
+    if (resume) args << "--resume";
+    else args << "--model" << modelsDir() + "/fmnist-tiny.json";
+    return args;
+  }
+
+  // Starts a run and SIGKILLs it once `ready` holds (polling the run folder).
+  void killWhen(const QStringList& args, const std::function<bool()>& ready) {
+    QProcess p;
+    p.start(flowppPath(), args);
+    QVERIFY(p.waitForStarted());
+    QElapsedTimer t;
+    t.start();
+    while (!ready() && p.state() == QProcess::Running && t.elapsed() < 300000) QTest::qWait(20);
+    p.kill();  // SIGKILL
+    p.waitForFinished(10000);
+  }
+
+  static void checkRunIsWellFormed(const QString& run, int finalStep) {
+    std::set<int64_t> steps;
+    for (const auto& row : metricRows(run)) QVERIFY2(steps.insert(row["step"].get<int64_t>()).second, "a step is logged twice");
+    QCOMPARE(*steps.rbegin(), int64_t(finalStep));
+    for (const auto& e : fs::recursive_directory_iterator(run.toStdString())) {
+      QVERIFY2(e.path().string().find(".tmp.") == std::string::npos, e.path().c_str());
+      if (e.path().extension() == ".fpp") readCheckpoint(e.path().string());  // throws on a damaged file
+    }
+  }
+
+ private Q_SLOTS:
+  void killNineThenResumeIsExact() {
+    const QString straight = path("straight"), killed = path("killed");
+    auto r = runFlowpp(trainArgs(straight, 40, false));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    killWhen(trainArgs(killed, 40, false), [&] { return fs::exists((killed + "/checkpoints/ckpt-000000020.fpp").toStdString()); });
+    QVERIFY(!fs::exists((killed + "/checkpoints/ckpt-000000040.fpp").toStdString()));
+    r = runFlowpp(trainArgs(killed, 40, true));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(identical(rawWeights(straight), rawWeights(killed)), "weights after kill -9 and resume differ from an uninterrupted run");
+    const auto a = metricRows(straight), b = metricRows(killed);
+    QCOMPARE(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) QVERIFY2(a[i] == b[i], qPrintable(QString::fromStdString(a[i].dump() + " vs " + b[i].dump())));
+  }
+
+  void killsAtSeveralMomentsIncludingACheckpointWrite() {
+    const QString run = path("many-kills");
+    int kills = 0;
+    // 1: right after the first checkpoint.
+    killWhen(trainArgs(run, 60, false), [&] { return checkpointSteps(run) >= 1; });
+    ++kills;
+    // 2: halfway through writing the checkpoint of step 30 (the process kills itself there).
+    auto args = trainArgs(run, 60, true);
+    args << "--inject-kill-in-checkpoint" << "30";
+    auto r = runFlowpp(args);
+    QVERIFY2(r.code != 0, "the injected kill did not happen");
+    ++kills;
+    QVERIFY(!fs::exists((run + "/checkpoints/ckpt-000000030.fpp").toStdString()));  // never half a checkpoint
+    // 3: in the middle of a step, whenever the log has grown past step 33.
+    killWhen(trainArgs(run, 60, true), [&] { return metricRows(run).size() > 11; });
+    ++kills;
+    r = runFlowpp(trainArgs(run, 60, true));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    checkRunIsWellFormed(run, 60);
+    qInfo("survived %d kills (one inside a checkpoint write)", kills);
+  }
+
+  void aFullDiskFailsCleanlyAndKeepsThePreviousCheckpoint() {
+    // Learn a checkpoint's size, then allow a little more than one.
+    const QString probe = path("probe");
+    auto r = runFlowpp(trainArgs(probe, 10, false));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto size = fs::file_size(newestCheckpoint(probe.toStdString()));
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("FLOWPP_FAULT_DISK_FULL_AFTER", QString::number(size + size / 2));
+    const QString run = path("full-disk");
+    r = runFlowpp(trainArgs(run, 40, false), 300000, env);
+    QVERIFY2(r.code == 1, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
+    QVERIFY2(r.err.contains("No space left on device") && r.err.split('\n', Qt::SkipEmptyParts).filter("flowpp:").size() == 1,
+             qPrintable(r.err));
+    const auto kept = newestCheckpoint(run.toStdString());
+    QVERIFY2(kept.find("ckpt-000000010.fpp") != std::string::npos, kept.c_str());
+    readCheckpoint(kept);
+    for (const auto& e : fs::recursive_directory_iterator(run.toStdString()))
+      QVERIFY2(e.path().string().find(".tmp.") == std::string::npos, e.path().c_str());
+    // With space again, the run resumes from the checkpoint that survived.
+    r = runFlowpp(trainArgs(run, 40, true));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    checkRunIsWellFormed(run, 40);
+  }
+};
+
+FLOWPP_TEST_GUILESS_MAIN(TestFaults)
+#include "test_faults.moc"

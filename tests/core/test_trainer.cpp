@@ -1,0 +1,231 @@
+// The trainer: the loss falls, the NaN and exploding-loss guards, exact resume (weights and the
+// metrics log, also when a run stops between two log lines), run folders that belong to one run
+// (a new run into a used folder changes nothing; pruning keeps the newest), and temp files of a
+// killed writer cleaned up.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+#include "../TestMain.h"
+#include "Helpers.h"
+#include "data/Dataset.h"
+#include "model/Checkpoint.h"
+#include "train/RunFolder.h"
+#include "train/Trainer.h"
+#include "util/AtomicFile.h"
+
+using namespace flowpp;
+namespace fs = std::filesystem;
+
+namespace {
+std::vector<nlohmann::json> metricsOf(const std::string& runDir) {
+  std::vector<nlohmann::json> rows;
+  std::ifstream in(runDir + "/metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (!j.contains("event")) {
+      j.erase("wall_seconds"), j.erase("images_per_sec");  // timing, not computation
+      rows.push_back(j);
+    }
+  }
+  return rows;
+}
+
+ModelConfig tinyTrainConfig() {
+  auto c = tinyCheckConfig(SplitType::Stripe, AttentionMode::Self, true, false);
+  c.channels = 1, c.height = 8, c.width = 8;
+  c.flow.stages = {StageConfig{false, SplitType::Checkerboard, 2, {}}, StageConfig{true, SplitType::Stripe, 0, {}},
+                   StageConfig{false, SplitType::Channel, 2, {}}};
+  c.training.learningRate = 3e-3, c.training.warmupSteps = 5, c.training.batchSize = 8, c.training.initBatchSize = 8;
+  return c;
+}
+
+ImageDataset tinyImages(int n) {
+  RandomScope rng(9);
+  auto img = torch::zeros({n, 1, 8, 8}, torch::kUInt8);
+  img.narrow(2, 2, 4).narrow(3, 2, 4).fill_(200);  // a bright square on black: learnable structure
+  img += test::randint(0, 30, {n, 1, 8, 8}).to(torch::kUInt8);
+  return {img, "synthetic", "test"};
+}
+
+TrainOptions options(const std::string& dir, int64_t steps) {
+  TrainOptions o;
+  o.runDir = dir;
+  o.steps = steps, o.logEvery = 5, o.evalEvery = 0, o.checkpointEvery = 10;
+  return o;
+}
+
+TensorMap rawWeights(const std::string& runDir) {
+  TensorMap out;
+  for (const auto& [name, t] : readCheckpoint(newestCheckpoint(runDir)).train)
+    if (name.rfind("param/", 0) == 0) out[name] = t;
+  return out;
+}
+
+bool identical(const TensorMap& a, const TensorMap& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [name, t] : a)
+    if (!torch::equal(t, b.at(name))) return false;
+  return true;
+}
+
+std::map<std::string, std::string> snapshot(const std::string& dir) {  // every file and its bytes
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().filename() != ".lock") files[e.path().string()] = readFile(e.path().string());
+  return files;
+}
+}  // namespace
+
+class TestTrainer : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  std::string path(const QString& name) { return dir_.filePath(name).toStdString(); }
+
+ private Q_SLOTS:
+  void lossFallsOnAFixedBatch() {
+    auto o = options(path("run-fall"), 50);
+    o.logEvery = 10, o.checkpointEvery = 1000;
+    auto data = tinyImages(8);
+    auto summary = train(tinyTrainConfig(), data, nullptr, o);
+    QCOMPARE(summary.step, int64_t(50));
+    auto rows = metricsOf(o.runDir);
+    QVERIFY(rows.size() >= 5);
+    const double first = rows.front()["train_bpd"], last = rows.back()["train_bpd"];
+    QVERIFY2(last < first - 0.5, qPrintable(QString("train bpd %1 -> %2").arg(first).arg(last)));
+    QCOMPARE(loadModel(o.runDir).meta["step"].get<int64_t>(), int64_t(50));
+  }
+
+  void nanGuardSkipsAndRestores() {
+    auto o = options(path("run-nan"), 12);
+    o.logEvery = 4, o.checkpointEvery = 4, o.maxBadSteps = 1, o.injectNanAtStep = 6;
+    std::vector<nlohmann::json> events;
+    auto data = tinyImages(8);
+    auto summary = train(tinyTrainConfig(), data, nullptr, o, nullptr, [&](const nlohmann::json& j) {
+      if (j.contains("event")) events.push_back(j);
+    });
+    QVERIFY(!summary.diverged);
+    QCOMPARE(summary.step, int64_t(12));
+    bool bad = false, restored = false;
+    for (const auto& e : events) {
+      bad = bad || e["event"] == "bad_step";
+      restored = restored || (e["event"] == "restored" && e["restored_step"] == 4);
+    }
+    QVERIFY(bad && restored);
+    QVERIFY(std::isfinite(summary.lastTrainBpd));
+  }
+
+  void thePauseOnABadStepEndsTheRunWithACheckpoint() {
+    auto o = options(path("run-pause"), 20);
+    o.injectNanAtStep = 7, o.pauseOnBadStep = true;
+    auto data = tinyImages(8);
+    auto summary = train(tinyTrainConfig(), data, nullptr, o);
+    QVERIFY(summary.pausedOnBadStep);
+    QVERIFY(summary.badStepMessage.find("non-finite") != std::string::npos);
+    QCOMPARE(summary.step, int64_t(8));  // the bad step is skipped, and the run stops after it
+    QCOMPARE(readCheckpoint(newestCheckpoint(o.runDir)).meta["step"].get<int64_t>(), int64_t(8));
+  }
+
+  void resumeReproducesAnUninterruptedRun_data() {
+    QTest::addColumn<int>("stopAt");
+    QTest::newRow("at a checkpoint") << 10;
+    QTest::newRow("between two log lines (step 13)") << 13;
+  }
+  void resumeReproducesAnUninterruptedRun() {
+    QFETCH(int, stopAt);
+    auto data = tinyImages(16);
+    const auto tag = std::to_string(stopAt);
+    train(tinyTrainConfig(), data, nullptr, options(path(QString::fromStdString("straight-" + tag)), 20));
+    auto o = options(path(QString::fromStdString("resumed-" + tag)), stopAt);
+    train(tinyTrainConfig(), data, nullptr, o);
+    o.steps = 20, o.resume = true;
+    train(tinyTrainConfig(), data, nullptr, o);
+    QVERIFY2(identical(rawWeights(path(QString::fromStdString("straight-" + tag))), rawWeights(o.runDir)), "weights differ after resume");
+    const auto a = metricsOf(path(QString::fromStdString("straight-" + tag))), b = metricsOf(o.runDir);
+    QCOMPARE(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) QVERIFY2(a[i] == b[i], qPrintable(QString::fromStdString(a[i].dump() + " vs " + b[i].dump())));
+  }
+
+  void aNewRunIntoAUsedFolderChangesNothing() {
+    auto data = tinyImages(8);
+    const auto dir = path("used");
+    train(tinyTrainConfig(), data, nullptr, options(dir, 10));
+    const auto before = snapshot(dir);
+    try {
+      train(tinyTrainConfig(), data, nullptr, options(dir, 5));
+      QFAIL("a new run started in a folder that holds a run");
+    } catch (const RunFolderError& e) {
+      QVERIFY2(QString(e.what()).contains("already holds a run"), e.what());
+    }
+    QVERIFY(snapshot(dir) == before);
+    QCOMPARE(freshRunFolder(dir), dir + "-2");
+  }
+
+  void pruningKeepsTheNewestAndOnlyThisRunsOlderCheckpoints() {
+    auto data = tinyImages(8);
+    auto o = options(path("prune"), 50);
+    o.keepCheckpoints = 1;
+    train(tinyTrainConfig(), data, nullptr, o);
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(o.runDir + "/checkpoints")) names.push_back(e.path().filename().string());
+    QCOMPARE(names.size(), size_t(1));
+    QCOMPARE(names[0], std::string("ckpt-000000050.fpp"));
+    o.keepCheckpoints = 0;  // the option refuses what would delete every checkpoint
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, validateTrainOptions(o));
+  }
+
+  void aSecondWriterIsRefused() {
+    const auto dir = path("locked");
+    RunFolder first(dir, false);
+    std::ofstream(dir + "/checkpoints/ckpt-000000010.fpp") << "a checkpoint";
+    try {
+      RunFolder second(dir, true);
+      QFAIL("two writers in one run folder");
+    } catch (const RunFolderError& e) {
+      QVERIFY2(QString(e.what()).contains("in use by another training process"), e.what());
+    }
+  }
+
+  void staleTempFilesOfAKilledWriterAreCleaned() {
+    auto data = tinyImages(8);
+    auto o = options(path("stale"), 10);
+    train(tinyTrainConfig(), data, nullptr, o);
+    std::ofstream(o.runDir + "/checkpoints/ckpt-000000020.fpp.tmp.12345") << "half a checkpoint";
+    std::ofstream(o.runDir + "/metrics.jsonl.tmp.12345") << "half";
+    o.steps = 12, o.resume = true;
+    train(tinyTrainConfig(), data, nullptr, o);
+    for (const auto& e : fs::recursive_directory_iterator(o.runDir))
+      QVERIFY2(e.path().string().find(".tmp.") == std::string::npos, e.path().c_str());
+  }
+
+  void initFromStartsANewRunFromTrainedWeights() {
+    auto data = tinyImages(8);
+    train(tinyTrainConfig(), data, nullptr, options(path("base"), 10));
+    auto o = options(path("finetune"), 1);
+    o.initFrom = newestCheckpoint(path("base"));
+    auto summary = train(tinyTrainConfig(), data, nullptr, o);
+    QCOMPARE(summary.step, int64_t(1));
+    // The fine-tuned run starts where the base run's EMA weights were: its first loss is far below
+    // a fresh model's.
+    auto fresh = options(path("fresh"), 1);
+    const double fromScratch = train(tinyTrainConfig(), data, nullptr, fresh).lastTrainBpd;
+    QVERIFY2(summary.lastTrainBpd < fromScratch, qPrintable(QString("%1 vs %2").arg(summary.lastTrainBpd).arg(fromScratch)));
+  }
+
+  void optionsAreValidated() {
+    auto o = options(path("never"), 10);
+    o.minutes = std::nan("");
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, validateTrainOptions(o));
+    o = options(path("never"), 0);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, validateTrainOptions(o));  // no budget
+    o = options(path("never"), 10);
+    o.logEvery = 0;
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, validateTrainOptions(o));
+  }
+};
+
+FLOWPP_TEST_GUILESS_MAIN(TestTrainer)
+#include "test_trainer.moc"
