@@ -50,6 +50,15 @@ int main(int argc, char** argv) {
   flowpp::cli::addBench(app);
   flowpp::cli::addCheck(app);
   flowpp::cli::addExport(app);
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const auto* sub : app.get_subcommands({})) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      known = known || sub->check_name(argv[1]);
+    }
+    if (!known) return report("error: ", "unknown command '" + std::string(argv[1]) + "' (commands: " + names + ")", 2);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 
 #include "model/Checkpoint.h"
 #include "util/AtomicFile.h"
+#include "util/PickleFile.h"
 #include "util/Checksum.h"
 
 namespace flowpp {
@@ -45,7 +46,7 @@ LatentFile latentsFromBytes(const std::string& bytes, const std::string& source)
   LatentFile out;
   std::string configText, checksum;
   try {
-    auto value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+    auto value = loadPickle(bytes);
     if (!value.isGenericDict()) throw std::runtime_error("not a dictionary");
     auto d = value.toGenericDict();
     if (text(d, "format") != kFormat) throw std::runtime_error("wrong format tag (expected " + std::string(kFormat) + ")");

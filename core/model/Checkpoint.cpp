@@ -6,6 +6,7 @@
 
 #include "train/RunFolder.h"
 #include "util/AtomicFile.h"
+#include "util/PickleFile.h"
 #include "util/Checksum.h"
 
 namespace flowpp {
@@ -67,7 +68,7 @@ TensorMap tensorEntry(const c10::impl::GenericDict& d, const char* key) {
 }
 
 RawCheckpoint unpickle(const std::string& bytes) {
-  auto value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+  auto value = loadPickle(bytes);
   if (!value.isGenericDict()) throw std::runtime_error("not a dictionary");
   auto top = value.toGenericDict();
   RawCheckpoint raw;

@@ -1,5 +1,9 @@
 #include "util/Runtime.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <dlfcn.h>
 
 #include <ATen/Context.h>
@@ -48,6 +52,13 @@ RuntimeInfo configureRuntime(int threads) {
   setBlasThreads(1);
   at::globalContext().setFlushDenormal(true);
   return runtimeInfo();
+}
+
+void useOneTorchThreadHere() {
+  at::internal::lazy_init_num_threads();  // else the first parallel operation would undo this
+#ifdef _OPENMP
+  omp_set_num_threads(1);  // this thread's OpenMP setting only (at::set_num_threads changes the default of new threads too)
+#endif
 }
 
 RuntimeInfo runtimeInfo() {

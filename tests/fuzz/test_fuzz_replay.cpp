@@ -10,6 +10,8 @@
 
 #include <zlib.h>
 
+#include <sys/resource.h>
+
 #include <random>
 
 #include "../TestMain.h"
@@ -133,13 +135,22 @@ class TestFuzzReplay : public QObject {
         QFAIL(qPrintable(QString("%1 input %2: unexpected %3").arg(QString::fromStdString(nameOf(t))).arg(i).arg(e.what())));
       }
       slowest = std::max(slowest, timer.elapsed() / 1000.0);
-      QVERIFY2(timer.elapsed() < 10000, qPrintable(QString("%1 input %2 took %3 s").arg(QString::fromStdString(nameOf(t))).arg(i).arg(timer.elapsed() / 1000.0)));
+      QVERIFY2(timer.elapsed() < 5000, qPrintable(QString("%1 input %2 took %3 s").arg(QString::fromStdString(nameOf(t))).arg(i).arg(timer.elapsed() / 1000.0)));
     }
     qInfo("%s: %zu inputs, %d read, %d refused with a message, slowest %.3f s", nameOf(t).c_str(), inputs.size(), read,
           refused, slowest);
   }
 
  private Q_SLOTS:
+  // "No unbounded allocation" made checkable: beyond 8 GiB of address space an allocation fails
+  // with std::bad_alloc, which fails the test. (Not under AddressSanitizer, which reserves far more.)
+  void initTestCase() {
+#ifndef __SANITIZE_ADDRESS__
+    const rlimit limit{rlim_t(8) << 30, rlim_t(8) << 30};
+    QVERIFY(setrlimit(RLIMIT_AS, &limit) == 0);
+#endif
+  }
+
   void idx() {
     std::vector<std::string> seeds = {::idx(3, 4, 5, 60), gzip(::idx(2, 6, 6, 72))};
     auto inputs = mutations(seeds, 1, 1500);
