@@ -223,11 +223,23 @@ void CurveChart::fitAxes() {
         lo = std::min(lo, p.y()), hi = std::max(hi, std::min(p.y(), 8.0));
       }
     }
+  // Dynamic ticks at the old interval over a much wider new range would lay out millions of labels
+  // (a hang); fixed ticks until setNiceTicks picks the interval for the new range.
+  auto fixTicks = [](QAbstractAxis* axis) {
+    if (auto* v = qobject_cast<QValueAxis*>(axis)) {
+      const QSignalBlocker block(v);
+      v->setTickType(QValueAxis::TicksFixed);
+    }
+  };
   if (hi >= lo) {
     const double pad = std::max(0.02 * (hi - lo), 1e-3);
+    fixTicks(yAxis_);
     yAxis_->setRange(lo - pad, hi + pad);
   }
-  if (xhi >= xlo) xAxis_->setRange(logX_ ? std::max(xlo, 1e-3) : 0.0, std::max(xhi, xlo + 1));
+  if (xhi >= xlo) {
+    fixTicks(xAxis_);
+    xAxis_->setRange(logX_ ? std::max(xlo, 1e-3) : 0.0, std::max(xhi, xlo + 1));
+  }
   setNiceTicks();
 }
 

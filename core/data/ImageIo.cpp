@@ -23,7 +23,8 @@ torch::Tensor fromPixels(const Pixels8& p) {
   TORCH_CHECK(p.data.size() == size_t(p.channels) * p.height * p.width, "pixel buffer does not match its shape");
   return torch::from_blob(const_cast<uint8_t*>(p.data.data()), {p.height, p.width, p.channels}, torch::kUInt8)
       .permute({2, 0, 1})
-      .contiguous();
+      .clone(torch::MemoryFormat::Contiguous);  // a copy always: contiguous() returns the borrowed
+                                                // buffer itself for one channel, which dies with `p`
 }
 
 Pixels8 readImagePixels(const std::string& path, std::optional<ImageShape> shape, std::string* conversion) {

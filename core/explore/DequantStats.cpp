@@ -48,7 +48,8 @@ DequantReport dequantStats(FlowPlusPlus& model, const torch::Tensor& image8, int
     auto batch = x.expand({n, -1, -1, -1}).contiguous();
     auto dq = model->dequantize(batch);
     auto lik = model->flowForward(batch + dq.u);
-    auto logp = sumPerSample(lik.logdet + standardNormalLogProb(lik.out)).to(torch::kDouble).cpu();
+    // logdet is in image layout, the latent in the squeezed one: sum each per sample.
+    auto logp = (sumPerSample(lik.logdet) + sumPerSample(standardNormalLogProb(lik.out))).to(torch::kDouble).cpu();
     auto logq = sumPerSample(dq.logq).to(torch::kDouble).cpu();
     ratios.push_back(logp - logq);
     negLogQ -= logq.sum().item<double>(), logP += logp.sum().item<double>();

@@ -130,6 +130,19 @@ class TestData : public QObject {
     QCOMPARE(int(map.data[9]), 128);  // NaN shows grey
   }
 
+  // A tensor made from pixels owns its bytes, grey images too (the studio once decoded freed memory:
+  // for one channel the permuted view was already "contiguous" and kept pointing into the buffer).
+  void aTensorFromPixelsOwnsItsBytes() {
+    RandomScope rng(403);
+    for (int channels : {1, 3}) {
+      auto img = test::randint(1, 256, {channels, 4, 6}).to(torch::kUInt8);
+      auto p = toPixels(img);
+      auto t = fromPixels(p);
+      std::fill(p.data.begin(), p.data.end(), uint8_t(0));
+      QVERIFY2(torch::equal(t, img), qPrintable(QString("%1 channel(s): the tensor changed with the buffer").arg(channels)));
+    }
+  }
+
   void corruptCheckpointIsRejected() {
     writeBytes(path("bad.fpp"), "PK\x03\x04 truncated");
     auto e = errorOf([&] { loadModel(path("bad.fpp").toStdString()); });

@@ -123,7 +123,7 @@ class TestStudio : public QObject {
       QTest::qWait(200);
       const auto core = likelihoodReport(model.model, image8(img), 8, 16, 0);
       const auto& r = panel->lastResult();
-      QVERIFY2(maxDifference(r.bits, core.bits) < 1e-9, "the heatmap differs from the core's");
+      QVERIFY2(maxDifference(r.bits, core.bits) < 1e-9, qPrintable(QString("the heatmap differs from the core's by %1 bits").arg(maxDifference(r.bits, core.bits))));
       QCOMPARE(r.breakdownBits.size(), core.breakdownBits.size());
       for (size_t t = 0; t < r.breakdownBits.size(); ++t) QVERIFY(std::abs(r.breakdownBits[t].second - core.breakdownBits[t].second) < 1e-9);
       QVERIFY(std::abs(r.bpdIw - core.bpdIw) < 1e-9 && std::abs(r.bpdElbo - core.bpdElbo) < 1e-9);
