@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config file dpkg-dev zlib1g-dev
   libtorch-dev            # LibTorch 1.13 (CPU)
+  libsleef-dev            # vectorised exp/log for the fused mixture-of-logistics kernels (torch uses it too)
+  libgloo-dev             # headers of Gloo, the transport of LibTorch's ProcessGroupGloo (distributed training)
   libopenblas0-pthread    # fast BLAS for LibTorch's generic BLAS alternative (reference BLAS is ~2.5x slower)
   nlohmann-json3-dev      # configs, metrics and bench output
   libcli11-dev            # command-line parsing for `flowpp`

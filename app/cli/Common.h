@@ -83,5 +83,6 @@ void addInfo(CLI::App& app);
 void addBench(CLI::App& app);
 void addCheck(CLI::App& app);
 void addExport(CLI::App& app);
+void addToy(CLI::App& app);
 
 }  // namespace flowpp::cli

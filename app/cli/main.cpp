@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   flowpp::cli::addBench(app);
   flowpp::cli::addCheck(app);
   flowpp::cli::addExport(app);
+  flowpp::cli::addToy(app);
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
     bool known = false;
