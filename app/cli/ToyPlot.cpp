@@ -78,6 +78,8 @@ void curves(cv::Mat& m, const ToyFrame& f, ToyPlotWhich which, cv::Point origin)
   char range[64];
   std::snprintf(range, sizeof range, "%.2f .. %.2f", lo, hi);
   text(panel, range, {6, 16}, 0.4);
+  int y = 34;
+  for (auto& [nll, colour] : shown) text(panel, nll == &f.mixture.nll ? "mixture" : "affine", {6, (y += 16) - 16}, 0.4, colour);
 }
 
 std::string encode(const cv::Mat& m) {

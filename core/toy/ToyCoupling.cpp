@@ -2,6 +2,10 @@
 
 #include "math/MixLogisticFused.h"
 
+#include <cmath>
+
+#include "util/Random.h"
+
 namespace flowpp {
 
 namespace {
@@ -13,6 +17,13 @@ ToyCouplingImpl::ToyCouplingImpl(const ToyCouplingOptions& options) : options_(o
   net_ = register_module("net", torch::nn::Sequential(torch::nn::Linear(1, h), torch::nn::SiLU(), torch::nn::Linear(h, h),
                                                       torch::nn::SiLU(), torch::nn::Linear(h, out)));
   torch::NoGradGuard noGrad;
+  // torch's own initialisation draws from its global generator; ours from the thread's RandomScope
+  // (the same U(-1/sqrt(fan_in), 1/sqrt(fan_in))), so the same seed gives the same flow.
+  for (int i : {0, 2, 4}) {
+    auto linear = net_->ptr<torch::nn::LinearImpl>(i);
+    const double bound = 1.0 / std::sqrt(double(linear->weight.size(1)));
+    for (auto* t : {&linear->weight, &linear->bias}) t->copy_((uniform(t->sizes()) * 2 - 1) * bound);
+  }
   auto last = net_->ptr<torch::nn::LinearImpl>(4);
   last->weight.mul_(0.01);
   last->bias.zero_();

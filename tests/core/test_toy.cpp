@@ -76,20 +76,26 @@ class TestToy : public QObject {
     RandomScope rng(502);
     ToyFlowOptions o;
     o.components = components, o.split = ToySplit(split), o.layers = 5, o.hidden = 16;
-    auto flow = trainedFlow(o, ToyTargetKind::TwoMoons, 100);
-    perturb(*flow, 0.05);
+    ToyTarget moons;
+    moons.kind = ToyTargetKind::TwoMoons;
+    auto flow = trainedFlow(o, moons.kind, 200);
     flow->to(torch::kDouble);
-    torch::NoGradGuard g;
-    auto x = randn({256, 2}, torch::kDouble) * 2;
+    // Points where the flow was trained (far outside, a trained flow can be nearly flat, and any
+    // inverse then amplifies rounding without bound).
+    auto x = sampleToyTarget(moons, 256).to(torch::kDouble);
     std::vector<torch::Tensor> trace;
-    auto f = flow->forward(x, &trace);
-    auto back = flow->inverse(f.z, true);
+    ToyInverseResult back;
+    {
+      torch::NoGradGuard g;
+      auto f = flow->forward(x, &trace);
+      back = flow->inverse(f.z, true);
+    }
     QCOMPARE(int(trace.size()), o.layers + 1);
     QCOMPARE(int(back.trace.size()), o.layers + 1);
     // Each layer on its own: undoing layer i from its output gives its input.
     for (int i = 0; i <= o.layers; ++i) {
       const double err = maxAbsDiff(back.trace[o.layers - i], trace[i]);
-      QVERIFY2(err < 1e-8, qPrintable(QString("after layer %1 the inverse is off by %2").arg(i).arg(err)));
+      QVERIFY2(err < 1e-7, qPrintable(QString("after layer %1 the inverse is off by %2").arg(i).arg(err)));
     }
     for (int i = 0; i < 4; ++i) {
       auto xi = x.narrow(0, i, 1);
@@ -143,7 +149,7 @@ class TestToy : public QObject {
     QTest::newRow("K 0") << 1 << "K (mixture components)";
     QTest::newRow("lr nan") << 2 << "learning rate";
     QTest::newRow("painted, negative weight") << 3 << "negative";
-    QTest::newRow("painted, nothing painted") << 4 << "nothing";
+    QTest::newRow("painted, nothing painted") << 4 << "empty";
   }
   void badOptionsAreRefusedByName() {
     QFETCH(int, what);
@@ -189,5 +195,5 @@ class TestToy : public QObject {
   }
 };
 
-FLOWPP_TEST_MAIN(TestToy)
+FLOWPP_TEST_GUILESS_MAIN(TestToy)
 #include "test_toy.moc"
