@@ -15,13 +15,17 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include "Dequant1DPanel.h"
 #include "DequantPanel.h"
+#include "ExplainBox.h"
+#include "Explanations.h"
 #include "MessageBar.h"
 #include "InterpolationPanel.h"
 #include "LikelihoodPanel.h"
 #include "Paths.h"
 #include "PixelView.h"
 #include "PixelsImage.h"
+#include "PlaygroundPanel.h"
 #include "data/Pixels.h"
 #include "SamplesPanel.h"
 #include "TrainingPanel.h"
@@ -38,11 +42,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
   likelihood_ = new LikelihoodPanel(session_, [this] { return samples_->selectedImage(); });
   dequant_ = new DequantPanel(session_);
   training_ = new TrainingPanel;
-  tabs_->addTab(page(samples_), tr("&Samples"));
-  tabs_->addTab(page(interpolation_), tr("&Interpolation"));
-  tabs_->addTab(page(likelihood_), tr("&Likelihood"));
-  tabs_->addTab(page(dequant_), tr("&Dequantization"));
-  tabs_->addTab(page(training_), tr("&Training"));
+  playground_ = new PlaygroundPanel;
+  dequant1d_ = new Dequant1DPanel(playground_->worker());
+  auto* playgroundTabs = new QTabWidget;
+  playgroundTabs->setDocumentMode(true);
+  playgroundTabs->addTab(page(playground_, "playground", explain::playground()), tr("2-D flows: mixture vs affine"));
+  playgroundTabs->addTab(page(dequant1d_, "dequant1d", explain::dequant1d()), tr("1-D dequantization"));
+  tabs_->addTab(page(samples_, "samples", explain::samples()), tr("&Samples"));
+  tabs_->addTab(page(interpolation_, "interpolation", explain::interpolation()), tr("&Interpolation"));
+  tabs_->addTab(page(likelihood_, "likelihood", explain::likelihood()), tr("&Likelihood"));
+  tabs_->addTab(page(dequant_, "dequantization", explain::dequantization()), tr("&Dequantization"));
+  tabs_->addTab(page(training_, "training", explain::training()), tr("&Training"));
+  tabs_->addTab(playgroundTabs, tr("&Playground"));
+  connect(playground_, &PlaygroundPanel::message, this, [this](const QString& m) { messages_->show(MessageBar::Kind::Error, m); });
   auto* central = new QWidget;
   auto* layout = new QVBoxLayout(central);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -221,9 +233,14 @@ void MainWindow::showPanel(QWidget* panel) {
       tabs_->setCurrentIndex(i);
 }
 
-QWidget* MainWindow::page(QWidget* panel) const {
+QWidget* MainWindow::page(QWidget* panel, const QString& key, const QString& explanation) const {
+  auto* content = new QWidget;
+  auto* layout = new QVBoxLayout(content);
+  layout->setContentsMargins(0, 4, 0, 0);
+  layout->addWidget(new ExplainBox(key, explanation));
+  layout->addWidget(panel, 1);
   auto* scroll = new QScrollArea;
-  scroll->setWidget(panel);
+  scroll->setWidget(content);
   scroll->setWidgetResizable(true);
   scroll->setFrameShape(QFrame::NoFrame);
   panel->setMinimumSize(760, 470);  // below this the page scrolls: nothing is squeezed unreadable

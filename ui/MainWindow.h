@@ -15,6 +15,8 @@ class InterpolationPanel;
 class LikelihoodPanel;
 class DequantPanel;
 class TrainingPanel;
+class PlaygroundPanel;
+class Dequant1DPanel;
 class MessageBar;
 
 class MainWindow : public QMainWindow {
@@ -29,6 +31,8 @@ class MainWindow : public QMainWindow {
   LikelihoodPanel* likelihoodPanel() const { return likelihood_; }
   DequantPanel* dequantPanel() const { return dequant_; }
   TrainingPanel* trainingPanel() const { return training_; }
+  PlaygroundPanel* playgroundPanel() const { return playground_; }
+  Dequant1DPanel* dequant1dPanel() const { return dequant1d_; }
   QString lastError() const { return lastError_; }
   MessageBar* messageBar() const { return messages_; }
 
@@ -56,7 +60,9 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void showError(const QString& message, const QString& details = {});
   void onModelFailed(const QString& path, const QString& message);
-  QWidget* page(QWidget* panel) const;  // a scroll area, so small windows scroll instead of clipping
+  // A tab's page: its "What am I looking at?" box above the panel, in a scroll area (small windows
+  // scroll instead of clipping).
+  QWidget* page(QWidget* panel, const QString& key, const QString& explanation) const;  // a scroll area, so small windows scroll instead of clipping
 
   ModelSession* session_;
   QTabWidget* tabs_;
@@ -65,6 +71,8 @@ class MainWindow : public QMainWindow {
   LikelihoodPanel* likelihood_;
   DequantPanel* dequant_;
   TrainingPanel* training_;
+  PlaygroundPanel* playground_;
+  Dequant1DPanel* dequant1d_;
   QLabel *modelLabel_, *deviceLabel_;
   MessageBar* messages_;
   QString lastError_;

@@ -1,10 +1,10 @@
 #include "toy/ToyLab.h"
 
-#include <future>
 #include <stdexcept>
 
 #include "toy/ToyFlow.h"
 #include "toy/ToyTargets.h"
+#include "util/HelperThread.h"
 #include "util/Random.h"
 #include "util/Runtime.h"
 
@@ -55,6 +55,7 @@ struct ToyLab::Impl {
   std::vector<double> mixtureNll, affineNll;
   double mixtureSum = 0, affineSum = 0;
   int pending = 0;
+  HelperThread helper;  // the affine flow's core
   // The held-out NLL costs more than the rest of a frame: recomputed once per 50 steps.
   std::pair<int64_t, double> testNllAt[2];  // [mixture, affine]: (step, value)
 
@@ -68,6 +69,7 @@ struct ToyLab::Impl {
   }
 
   explicit Impl(const ToyLabOptions& o) : options(o), generator(makeGenerator(o.seed)) {
+    useOneTorchThreadHere();  // tiny operations: one core per flow beats a team per flow
     RandomScope scope(mixSeed({o.seed, 0x70}));
     heldOut = sampleToyTarget(o.target, 4096);
     shownData = sampleToyTarget(o.target, 2000);
@@ -93,7 +95,6 @@ struct ToyLab::Impl {
 
 ToyLab::ToyLab(const ToyLabOptions& options) {
   validateToyLabOptions(options);
-  useOneTorchThreadHere();  // tiny operations: one core per flow beats a team per flow
   d_ = std::make_unique<Impl>(options);
 }
 
@@ -108,10 +109,7 @@ void ToyLab::train(int steps) {
     RandomScope scope(mixSeed({d_->options.seed, uint64_t(d_->step), 0x71}));
     auto batch = sampleToyTarget(d_->options.target, d_->options.batch);
     // The two flows share nothing but the batch: each trains on its own core.
-    auto affine = std::async(std::launch::async, [&] {
-      useOneTorchThreadHere();
-      return d_->trainOne(d_->affine, *d_->affineOpt, batch);
-    });
+    auto affine = d_->helper.run([&] { return d_->trainOne(d_->affine, *d_->affineOpt, batch); });
     d_->mixtureSum += d_->trainOne(d_->mixture, *d_->mixtureOpt, batch);
     d_->affineSum += affine.get();
     ++d_->step;
@@ -169,10 +167,7 @@ ToyFrame ToyLab::frame(int grid, int layer, int points) const {
     v.testNll = d_->cachedTestNll(flow);
     return v;
   };
-  auto affine = std::async(std::launch::async, [&] {
-    useOneTorchThreadHere();
-    return view(d_->affine, d_->affineNll, "affine");
-  });
+  auto affine = d_->helper.run([&] { return view(d_->affine, d_->affineNll, "affine"); });
   f.mixture = view(d_->mixture, d_->mixtureNll, "mixture of logistics (K=" + std::to_string(d_->options.flow.components) + ")");
   f.affine = affine.get();
   return f;

@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 
 #include <ATen/Context.h>
+#include <ATen/Functions.h>
 #include <ATen/Parallel.h>
 
 #include <filesystem>
@@ -55,7 +56,11 @@ RuntimeInfo configureRuntime(int threads) {
 }
 
 void useOneTorchThreadHere() {
-  at::internal::lazy_init_num_threads();  // else the first parallel operation would undo this
+  // Torch sets a thread's OpenMP team size at its first parallel operation, from its own copy of a
+  // thread-local flag (inside libtorch, not the one a call from here would set): run one operation
+  // first, so that this setting comes after and stays.
+  at::internal::lazy_init_num_threads();
+  (void)at::ones({64}).sum().item<float>();
 #ifdef _OPENMP
   omp_set_num_threads(1);  // this thread's OpenMP setting only (at::set_num_threads changes the default of new threads too)
 #endif
