@@ -227,10 +227,11 @@ void MainWindow::onModelFailed(const QString& path, const QString& message) {
   if (!session_->hasModel()) modelLabel_->setText(tr("No model"));
 }
 
+// Brings every tab that holds `panel` to the front (the playground's pages are tabs within a tab).
 void MainWindow::showPanel(QWidget* panel) {
-  for (int i = 0; i < tabs_->count(); ++i)
-    if (auto* scroll = qobject_cast<QScrollArea*>(tabs_->widget(i)); scroll && scroll->widget() == panel)
-      tabs_->setCurrentIndex(i);
+  for (QWidget* w = panel; w && w->parentWidget(); w = w->parentWidget())
+    if (auto* tabs = qobject_cast<QTabWidget*>(w->parentWidget()->parentWidget()); tabs && tabs->indexOf(w) >= 0)
+      tabs->setCurrentWidget(w);
 }
 
 QWidget* MainWindow::page(QWidget* panel, const QString& key, const QString& explanation) const {

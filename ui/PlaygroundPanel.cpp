@@ -222,9 +222,12 @@ void PlaygroundPanel::stepOnce() {
 }
 
 void PlaygroundPanel::resetLab() {
-  layer_->setMaximum(layers_->value());
-  sendView();
-  worker_->reset(options());
+  {
+    const QSignalBlocker block(layer_);
+    layer_->setMaximum(layers_->value());
+  }
+  updateLayerLabel();
+  worker_->reset(options(), view());
   if (running_) worker_->setRunning(true);
 }
 
@@ -247,11 +250,17 @@ void PlaygroundPanel::loadTargetImage(const QString& path) {
   resetLab();
 }
 
-void PlaygroundPanel::sendView() {
+ToyViewSettings PlaygroundPanel::view() const { return {64, layer_->value(), 600}; }
+
+void PlaygroundPanel::updateLayerLabel() {
   layerLabel_->setText(layer_->value() == 0 ? tr("layer 0: the data") :
                        layer_->value() == layer_->maximum() ? tr("layer %1: the latent (should be Gaussian)").arg(layer_->value()) :
                                                               tr("after layer %1 of %2").arg(layer_->value()).arg(layer_->maximum()));
-  worker_->setView({64, layer_->value(), 600});
+}
+
+void PlaygroundPanel::sendView() {
+  updateLayerLabel();
+  worker_->setView(view());
 }
 
 void PlaygroundPanel::showFrame(const ToyFrame& f, double msPerStep, double frameMs) {

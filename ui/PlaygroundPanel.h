@@ -49,6 +49,8 @@ class PlaygroundPanel : public QWidget {
  private:
   QWidget* buildControls();
   void showFrame(const ToyFrame& frame, double msPerStep, double frameMs);
+  ToyViewSettings view() const;
+  void updateLayerLabel();
   void sendView();
 
   ToyWorker* worker_;

@@ -34,9 +34,10 @@ ToyWorker::~ToyWorker() {
   thread_.wait();
 }
 
-void ToyWorker::reset(const ToyLabOptions& options) {
-  QMetaObject::invokeMethod(context_, [this, options] {
+void ToyWorker::reset(const ToyLabOptions& options, const ToyViewSettings& view) {
+  QMetaObject::invokeMethod(context_, [this, options, view] {
     running_ = false;
+    view_ = view;
     try {
       lab_ = std::make_unique<ToyLab>(options);
     } catch (const std::exception& e) {

@@ -27,7 +27,8 @@ class ToyWorker : public QObject {
   ~ToyWorker() override;  // stops training and the thread
 
   // All of these return at once; the work happens on the worker's thread.
-  void reset(const ToyLabOptions& options);  // a new experiment (paused); an error comes as failed()
+  // A new experiment (paused) drawn with `view`; an error comes as failed().
+  void reset(const ToyLabOptions& options, const ToyViewSettings& view);
   void setRunning(bool running);
   void step();                               // one frame's worth of steps, then a frame (when paused)
   void setView(const ToyViewSettings& view);         // redraws at once when paused

@@ -17,6 +17,8 @@
 #include "LikelihoodPanel.h"
 #include "MessageBar.h"
 #include "PixelsImage.h"
+#include "PlaygroundPanel.h"
+#include "Dequant1DPanel.h"
 #include "StudioFixture.h"
 #include "TrainingPanel.h"
 #include "data/ImageIo.h"
@@ -189,6 +191,58 @@ class TestStudio : public QObject {
     QVERIFY2(message.contains("truncated.fpp") && message.contains("bundled model instead"), qPrintable(message));
   }
 
+  // The playground trains on its own thread while the GUI keeps drawing: frames arrive with growing
+  // steps, Pause stops them, Reset starts again from step 0 with the same seed, a painted target is
+  // accepted, and the 1-D dequantization fit shows learned noise closing the gap.
+  void playgroundTrainsPausesAndResets() {
+    auto w = openStudio();
+    QVERIFY(w);
+    auto* pg = w->playgroundPanel();
+    QSignalSpy frames(pg, &PlaygroundPanel::frameShown);
+    QTRY_VERIFY_WITH_TIMEOUT(pg->lastFrame().grid > 0, 30000);
+    QCOMPARE(pg->lastFrame().step, int64_t(0));
+    const double startNll = pg->lastFrame().mixture.testNll;
+    pg->setRunning(true);
+    QTRY_VERIFY_WITH_TIMEOUT(pg->lastFrame().step >= 100, 60000);
+    pg->setRunning(false);
+    QTest::qWait(300);
+    const int64_t paused = pg->lastFrame().step;
+    QTest::qWait(500);
+    QCOMPARE(pg->lastFrame().step, paused);
+    QVERIFY2(pg->lastFrame().mixture.nll.back() < startNll, "training did not lower the NLL");
+    pg->stepOnce();
+    QTRY_VERIFY_WITH_TIMEOUT(pg->lastFrame().step > paused, 10000);
+    pg->resetLab();
+    QTRY_COMPARE_WITH_TIMEOUT(pg->lastFrame().step, int64_t(0), 10000);
+    QCOMPARE(pg->lastFrame().mixture.testNll, startNll);  // same seed, same fresh flows
+    const QString painted = dir_.filePath("blob.png");
+    QImage blob(32, 32, QImage::Format_Grayscale8);
+    blob.fill(0);
+    for (int y = 8; y < 24; ++y)
+      for (int x = 4; x < 12; ++x) blob.setPixel(x, y, qRgb(255, 255, 255));
+    QVERIFY(blob.save(painted));
+    QTRY_VERIFY_WITH_TIMEOUT(pg->lastFrame().step == 0, 10000);
+    QTest::qWait(300);
+    const int before = frames.count();
+    pg->loadTargetImage(painted);
+    QVERIFY(pg->options().target.kind == ToyTargetKind::Painted);
+    QTRY_VERIFY_WITH_TIMEOUT(frames.count() > before, 10000);
+    // Everything the target put on the grid is on the left half, where the blob is.
+    const auto& d = pg->lastFrame().targetDensity;
+    const int g = pg->lastFrame().grid;
+    double left = 0, total = 0;
+    for (int i = 0; i < g * g; ++i) total += d[i], left += (i % g < g / 2) ? d[i] : 0;
+    QVERIFY(left / total > 0.99);
+
+    auto* dq = w->dequant1dPanel();
+    QSignalSpy shown(dq, &Dequant1DPanel::reportShown);
+    dq->fit();
+    QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 1, 120000);
+    const auto& r = dq->lastReport();
+    QVERIFY(!r.cancelled);
+    QVERIFY(r.variational.gapBits() < r.uniform.gapBits());
+  }
+
   void screenshots_data() {
     QTest::addColumn<QSize>("size");
     QTest::newRow("1600x1000") << QSize(1600, 1000);
@@ -210,6 +264,7 @@ class TestStudio : public QObject {
     screenshot(*w, w->likelihoodPanel(), "likelihood" + suffix);
     screenshot(*w, w->dequantPanel(), "dequantization" + suffix);
     screenshot(*w, w->trainingPanel(), "training" + suffix);
+    screenshot(*w, w->playgroundPanel(), "playground" + suffix);
   }
 };
 
