@@ -186,7 +186,7 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
   auto* view = menuBar()->addMenu(tr("&View"));
-  const QStringList names = {tr("Samples"), tr("Interpolation"), tr("Likelihood"), tr("Dequantization"), tr("Training")};
+  const QStringList names = {tr("Samples"), tr("Interpolation"), tr("Likelihood"), tr("Dequantization"), tr("Training"), tr("Playground")};
   for (int i = 0; i < names.size(); ++i)
     view->addAction(names[i], QKeySequence(QString("Alt+%1").arg(i + 1)), this, [this, i] { tabs_->setCurrentIndex(i); });
   view->addSeparator();
@@ -261,7 +261,7 @@ void MainWindow::showShortcuts() {
   QMessageBox::information(this, tr("Keyboard shortcuts"),
                            tr("Ctrl+O  open a model or checkpoint\nCtrl+I  open an image (Likelihood tab)\n"
                               "Ctrl+D  open a data set\nCtrl+E  export the samples grid\nCtrl+S  save (in the Samples tab)\n"
-                              "Ctrl+N  new seed\nCtrl+1  original pixel size\nAlt+1…5  switch tabs\nF1  this list\nCtrl+Q  quit"));
+                              "Ctrl+N  new seed\nCtrl+1  original pixel size\nAlt+1…6  switch tabs\nSpace  train or pause the playground\nF1  this list\nCtrl+Q  quit"));
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {
