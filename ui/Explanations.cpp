@@ -37,6 +37,15 @@ QString dequantization() {
             "<b>Try:</b> the 1-D version in the Playground tab, where the gap can be computed exactly.");
 }
 
+QString layers() {
+  return tr("A flow is a stack of invertible layers f = f<sub>L</sub> ∘ … ∘ f<sub>1</sub>, and eq. (1) of the paper splits "
+            "log p(x) into one term per layer: log N(z) for the latent plus log|det ∂f<sub>i</sub>/∂f<sub>i−1</sub>| for each "
+            "layer, and −log q(u|x) for the dequantization. Each row is one layer: its output as image tiles (one per "
+            "channel; after a squeeze an image has 4× the channels at half the size) and its bits per pixel — positive "
+            "where the layer spends bits, negative where it saves them; the rows add up to the image's bits. "
+            "<b>Try:</b> the inverse pass of a sample, and see which stages need the most Newton iterations.");
+}
+
 QString training() {
   return tr("Maximum likelihood on dequantized data with Adam, linear warm-up, an exponential moving average of the weights "
             "and gradient clipping, as in the paper. Curves are bits/dim (lower is better) of the training batches and of the "

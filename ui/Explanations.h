@@ -8,6 +8,7 @@ QString samples();
 QString interpolation();
 QString likelihood();
 QString dequantization();
+QString layers();
 QString training();
 QString playground();
 QString dequant1d();

@@ -21,6 +21,7 @@
 #include "Explanations.h"
 #include "MessageBar.h"
 #include "InterpolationPanel.h"
+#include "LayersPanel.h"
 #include "LikelihoodPanel.h"
 #include "Paths.h"
 #include "PixelView.h"
@@ -41,6 +42,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
   interpolation_ = new InterpolationPanel(session_, [this] { return samples_->selectedImage(); });
   likelihood_ = new LikelihoodPanel(session_, [this] { return samples_->selectedImage(); });
   dequant_ = new DequantPanel(session_);
+  layers_ = new LayersPanel(session_, [this] { return samples_->selectedImage(); });
   training_ = new TrainingPanel;
   playground_ = new PlaygroundPanel;
   dequant1d_ = new Dequant1DPanel(playground_->worker());
@@ -52,6 +54,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
   tabs_->addTab(page(interpolation_, "interpolation", explain::interpolation()), tr("&Interpolation"));
   tabs_->addTab(page(likelihood_, "likelihood", explain::likelihood()), tr("&Likelihood"));
   tabs_->addTab(page(dequant_, "dequantization", explain::dequantization()), tr("&Dequantization"));
+  tabs_->addTab(page(layers_, "layers", explain::layers()), tr("La&yers"));
   tabs_->addTab(page(training_, "training", explain::training()), tr("&Training"));
   tabs_->addTab(playgroundTabs, tr("&Playground"));
   connect(playground_, &PlaygroundPanel::message, this, [this](const QString& m) { messages_->show(MessageBar::Kind::Error, m); });
@@ -186,7 +189,7 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
   auto* view = menuBar()->addMenu(tr("&View"));
-  const QStringList names = {tr("Samples"), tr("Interpolation"), tr("Likelihood"), tr("Dequantization"), tr("Training"), tr("Playground")};
+  const QStringList names = {tr("Samples"), tr("Interpolation"), tr("Likelihood"), tr("Dequantization"), tr("Layers"), tr("Training"), tr("Playground")};
   for (int i = 0; i < names.size(); ++i)
     view->addAction(names[i], QKeySequence(QString("Alt+%1").arg(i + 1)), this, [this, i] { tabs_->setCurrentIndex(i); });
   view->addSeparator();
@@ -261,7 +264,7 @@ void MainWindow::showShortcuts() {
   QMessageBox::information(this, tr("Keyboard shortcuts"),
                            tr("Ctrl+O  open a model or checkpoint\nCtrl+I  open an image (Likelihood tab)\n"
                               "Ctrl+D  open a data set\nCtrl+E  export the samples grid\nCtrl+S  save (in the Samples tab)\n"
-                              "Ctrl+N  new seed\nCtrl+1  original pixel size\nAlt+1…6  switch tabs\nSpace  train or pause the playground\nF1  this list\nCtrl+Q  quit"));
+                              "Ctrl+N  new seed\nCtrl+1  original pixel size\nAlt+1…7  switch tabs\nSpace  train or pause the playground\nF1  this list\nCtrl+Q  quit"));
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {

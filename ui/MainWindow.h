@@ -16,6 +16,7 @@ class LikelihoodPanel;
 class DequantPanel;
 class TrainingPanel;
 class PlaygroundPanel;
+class LayersPanel;
 class Dequant1DPanel;
 class MessageBar;
 
@@ -32,6 +33,7 @@ class MainWindow : public QMainWindow {
   DequantPanel* dequantPanel() const { return dequant_; }
   TrainingPanel* trainingPanel() const { return training_; }
   PlaygroundPanel* playgroundPanel() const { return playground_; }
+  LayersPanel* layersPanel() const { return layers_; }
   Dequant1DPanel* dequant1dPanel() const { return dequant1d_; }
   QString lastError() const { return lastError_; }
   MessageBar* messageBar() const { return messages_; }
@@ -72,6 +74,7 @@ class MainWindow : public QMainWindow {
   DequantPanel* dequant_;
   TrainingPanel* training_;
   PlaygroundPanel* playground_;
+  LayersPanel* layers_;
   Dequant1DPanel* dequant1d_;
   QLabel *modelLabel_, *deviceLabel_;
   MessageBar* messages_;

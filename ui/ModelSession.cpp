@@ -13,6 +13,7 @@
 #include "PixelsImage.h"
 #include "data/ImageIo.h"
 #include "explore/DequantStats.h"
+#include "explore/LayerView.h"
 #include "explore/Evaluation.h"
 #include "explore/Interpolation.h"
 #include "explore/PixelLikelihood.h"
@@ -46,6 +47,7 @@ struct ModelSession::Private {
   std::optional<InterpolationRequest> pendingInterp;
   std::optional<std::pair<quint64, LikelihoodRequest>> pendingLikelihood;
   std::optional<DequantRequest> pendingDequant;
+  std::optional<LayersRequest> pendingLayers;
   torch::Tensor dataset;  // uint8 [N, C, H, W], shared read-only by both workers
   quint64 nextId = 0;
   std::atomic<int> interactiveActive{0};
@@ -128,6 +130,7 @@ ModelSession::ModelSession(QObject* parent) : QObject(parent), d_(std::make_uniq
   qRegisterMetaType<InterpolationReport>();
   qRegisterMetaType<LikelihoodReport>();
   qRegisterMetaType<DequantReport>();
+  qRegisterMetaType<LayersReport>();
 }
 
 ModelSession::~ModelSession() {
@@ -254,6 +257,15 @@ quint64 ModelSession::requestLikelihood(const LikelihoodRequest& request) {
                    });
                  });
   return id;
+}
+
+quint64 ModelSession::requestLayers(const LayersRequest& request) {
+  d_->latestWins(JobKind::Layers, d_->pendingLayers, request, [this](const LayersRequest& r) {
+    auto& model = d_->interactive.model;
+    Q_EMIT layersReady(r.sample ? sampleLayersReport(model, r.temperature, r.seed) : layersReport(model, Private::toImage8(r.image, model), r.seed));
+    Q_EMIT jobState(JobKind::Layers, JobState::Finished, 0, 0);
+  });
+  return ++d_->nextId;
 }
 
 quint64 ModelSession::requestDequant(const DequantRequest& request) {

@@ -31,6 +31,7 @@ class ModelSession : public QObject {
   quint64 requestInterpolation(const InterpolationRequest& r);
   quint64 requestLikelihood(const LikelihoodRequest& r);
   quint64 requestDequant(const DequantRequest& r);
+  quint64 requestLayers(const LayersRequest& r);
   // Bits/dim of the first `count` images of the open data set, in the background.
   void requestReferenceHistogram(int count);
   void cancel(JobKind kind);  // a long job of this kind stops at its next chunk
@@ -50,6 +51,7 @@ class ModelSession : public QObject {
   void likelihoodReady(quint64 requestId, const flowpp::LikelihoodReport& report);  // bpdIw is NaN while a bound is pending
   void boundReady(const flowpp::ui::BoundReport& report);
   void dequantReady(const flowpp::DequantReport& report);
+  void layersReady(const flowpp::LayersReport& report);
   void referenceReady(const flowpp::ui::ReferenceReport& report);
   // Waiting (queued behind other work), Running (with progress done/total where known), Finished...
   void jobState(flowpp::ui::JobKind kind, flowpp::ui::JobState state, qint64 done, qint64 total);

@@ -43,8 +43,16 @@ struct DequantRequest {
   int shownSamples = 6;
 };
 
+// The layers view: an image's forward pass, or (sample = true) a sample's inverse pass.
+struct LayersRequest {
+  QImage image;
+  bool sample = false;
+  double temperature = 0.8;
+  quint64 seed = 0;
+};
+
 // The kinds of work the session does; long kinds run on the background worker.
-enum class JobKind { Samples, Interpolation, Likelihood, LikelihoodBound, Dequant, Reference, Dataset };
+enum class JobKind { Samples, Interpolation, Likelihood, LikelihoodBound, Dequant, Reference, Dataset, Layers };
 enum class JobState { Waiting, Running, Finished, Cancelled, Failed };
 
 // The importance-weighted bound of a likelihood request whose K was too large to compute at once.
@@ -72,3 +80,4 @@ Q_DECLARE_METATYPE(flowpp::SampleReport)
 Q_DECLARE_METATYPE(flowpp::InterpolationReport)
 Q_DECLARE_METATYPE(flowpp::LikelihoodReport)
 Q_DECLARE_METATYPE(flowpp::DequantReport)
+Q_DECLARE_METATYPE(flowpp::LayersReport)

@@ -41,6 +41,28 @@ struct LikelihoodReport {
   bool cancelled = false;  // the importance-weighted bound was cancelled (bpdIw = bpdElbo then)
 };
 
+// One layer of the image model, for the layers view.
+struct LayerView {
+  std::string name;
+  int channels = 0, height = 0, width = 0;  // the tensor's shape after this layer (batch of one)
+  std::vector<Pixels8> tiles;               // up to 16 channels as grey images, each scaled to its own range
+  double minValue = 0, maxValue = 0;
+  // This layer's share of the image's bits, -log2 of its term of log p, per pixel of the image (channels
+  // summed; negative where the layer saves bits). Empty for a layer without a term (a squeeze).
+  std::vector<double> bits;
+  double totalBits = 0;
+  double meanNewtonIterations = 0;  // inverse pass: per coupling inversion of this layer
+};
+
+struct LayersReport {
+  bool inverse = false;          // a sample decoded layer by layer (no bits then)
+  Pixels8 image;                 // the image (forward) or the decoded sample (inverse)
+  int width = 0, height = 0;     // of the image
+  std::vector<LayerView> layers;  // in the order of the pass
+  double totalBits = 0;           // forward: the sum of the layers' bits = -log2 p(x+u) + log2 q(u|x)
+  double bitsPerDim = 0;
+};
+
 struct DequantReport {
   bool variational = true;
   int draws = 0;

@@ -85,9 +85,12 @@ torch::Tensor toImageLayout(torch::Tensor map, int squeezes) {
 }
 }  // namespace
 
-FlowOutput FlowPlusPlusImpl::flowForward(const torch::Tensor& y, std::vector<LikelihoodTerm>* terms) {
+FlowOutput FlowPlusPlusImpl::flowForward(const torch::Tensor& y, std::vector<LikelihoodTerm>* terms,
+                                         std::vector<LayerState>* states) {
+  if (states) states->push_back({"x + u (dequantized)", y});
   auto pre = preprocess_->forward(y);
   if (terms) terms->push_back({"preprocessing", pre.logdet});
+  if (states) states->push_back({"preprocessing", pre.out});
   auto h = pre.out;
   auto logdet = pre.logdet;  // accumulated in the current layout
   int squeezes = 0;
@@ -96,30 +99,38 @@ FlowOutput FlowPlusPlusImpl::flowForward(const torch::Tensor& y, std::vector<Lik
       h = spaceToDepth(h);
       logdet = spaceToDepth(logdet);
       ++squeezes;
+      if (states) states->push_back({"squeeze", h});
       continue;
     }
     auto r = s.group->forward(h);
     h = r.out;
     logdet = logdet + r.logdet;
     if (terms) terms->push_back({s.name, toImageLayout(r.logdet, squeezes)});
+    if (states) states->push_back({s.name, h});
   }
   return {h, toImageLayout(logdet, squeezes)};
 }
 
-FlowOutput FlowPlusPlusImpl::flowInverse(const torch::Tensor& z, InverseContext& inv) {
+FlowOutput FlowPlusPlusImpl::flowInverse(const torch::Tensor& z, InverseContext& inv, std::vector<LayerState>* states) {
   auto h = z;
   torch::Tensor logdet = torch::zeros_like(z);
+  if (states) states->push_back({"z (latent)", z});
   for (auto it = stages_.rbegin(); it != stages_.rend(); ++it) {
     if (it->squeeze) {
       h = depthToSpace(h);
       logdet = depthToSpace(logdet);
+      if (states) states->push_back({"undo squeeze", h});
       continue;
     }
+    const auto iterations = inv.iterations, calls = inv.calls;
     auto r = it->group->inverse(h, inv);
     h = r.out;
     logdet = logdet + r.logdet;
+    if (states)
+      states->push_back({"undo " + it->name, h, inv.calls > calls ? double(inv.iterations - iterations) / double(inv.calls - calls) : 0.0});
   }
   auto pre = preprocess_->inverse(h);
+  if (states) states->push_back({"undo preprocessing: x + u", pre.out});
   return {pre.out, logdet + pre.logdet};
 }
 
@@ -131,11 +142,12 @@ FlowOutput FlowPlusPlusImpl::flowInverse(const torch::Tensor& z, InverseContext&
 //  - preprocessing: the logit's Jacobian of each sub-pixel;
 //  - dequantization: -log q(u|x) of the noise flow, per element of the noise (same layout as x).
 // Their sum over all sub-pixels is exactly the image's bound log p(x+u) - log q(u|x).
-Likelihood FlowPlusPlusImpl::logLikelihood(const torch::Tensor& x, bool withTerms, const torch::Tensor& noise) {
+Likelihood FlowPlusPlusImpl::logLikelihood(const torch::Tensor& x, bool withTerms, const torch::Tensor& noise,
+                                           std::vector<LayerState>* states) {
   auto input = toInput(x);
   auto dq = dequantize(input, noise);
   Likelihood out;
-  auto r = flowForward(input + dq.u, withTerms ? &out.terms : nullptr);
+  auto r = flowForward(input + dq.u, withTerms ? &out.terms : nullptr, states);
   int squeezes = 0;
   for (const auto& s : stages_) squeezes += s.squeeze;
   auto prior = toImageLayout(standardNormalLogProb(r.out), squeezes);

@@ -25,6 +25,13 @@ struct LikelihoodTerm {
   torch::Tensor map;  // [B, C, H, W] nats, in image layout
 };
 
+// The tensor after one layer of a pass, for the layers view (image tiles of every stage).
+struct LayerState {
+  std::string name;
+  torch::Tensor value;              // [B, C, H, W] in the layout after this layer
+  double meanIterations = 0;        // inverse pass: Newton iterations per coupling inversion of this layer
+};
+
 struct Likelihood {
   torch::Tensor logp;                // [B] nats: log p(x + u) - log q(u|x) for one u per image
   std::vector<LikelihoodTerm> terms;  // filled when asked for; their maps sum to logp
@@ -57,15 +64,19 @@ class FlowPlusPlusImpl : public torch::nn::Module {
 
   // One-sample bound per image (training loss: -mean(logp) / (D ln 2) bits/dim). `noise` is the
   // dequantization noise (drawNoise); undefined: drawn from the thread's RandomScope.
-  Likelihood logLikelihood(const torch::Tensor& x, bool withTerms = false, const torch::Tensor& noise = {});
+  // `states`, when given, receives x + u and the tensor after every layer (the last is z).
+  Likelihood logLikelihood(const torch::Tensor& x, bool withTerms = false, const torch::Tensor& noise = {},
+                           std::vector<LayerState>* states = nullptr);
   // Importance-weighted bound with k dequantization samples, log-mean-exp in float64.
   BoundEstimate importanceWeighted(const torch::Tensor& x, int k);
   // Converts per-image nats to bits per dimension.
   torch::Tensor bitsPerDim(const torch::Tensor& logp) const;
 
   // Main flow on a continuous y = x + u in [0, 2^n), and its exact inverse.
-  FlowOutput flowForward(const torch::Tensor& y, std::vector<LikelihoodTerm>* terms = nullptr);
-  FlowOutput flowInverse(const torch::Tensor& z, InverseContext& inv);
+  // `states`, when given, receives the input and the tensor after every layer.
+  FlowOutput flowForward(const torch::Tensor& y, std::vector<LikelihoodTerm>* terms = nullptr,
+                         std::vector<LayerState>* states = nullptr);
+  FlowOutput flowInverse(const torch::Tensor& z, InverseContext& inv, std::vector<LayerState>* states = nullptr);
 
   // z for an image, dequantized at the centre of each bin (u = 0.5: the largest margin for an exact
   // round trip); decode(encode(x)) == x.

@@ -4,6 +4,8 @@
 #include <QtTest>
 
 #include "../TestMain.h"
+#include "explore/LayerView.h"
+#include "explore/SampleGrid.h"
 
 #include <filesystem>
 
@@ -98,6 +100,46 @@ class TestModel : public QObject {
     }
     auto curve = importanceWeightedCurve(model, x.narrow(0, 0, 1), {1, 4, 16, 64});
     for (size_t i = 1; i < curve.size(); ++i) QVERIFY2(curve[i] <= curve[i - 1] + 1e-12, "IW curve rose with K");
+  }
+
+  // The layers view: every layer's per-pixel bits sum to the image's bound -log2 p(x+u) + log2 q(u|x)
+  // for the same dequantization draw, the tensors have each layer's shape, and the inverse pass ends
+  // at the decoded sample.
+  void layersViewTermsSumToTheBound() {
+    RandomScope rng(205);
+    auto config = tinyConfig(SplitType::Stripe, AttentionMode::Self, true, false);
+    config.channels = 3;  // a picture: grey or RGB
+    auto model = initialisedTinyModel(config);
+    auto image = randint(0, 256, {config.channels, config.height, config.width}).to(torch::kUInt8);
+    const auto r = layersReport(model, image, 9);
+    double logp = 0;
+    {
+      RandomScope same(9);  // the report's draw of the dequantization noise
+      torch::NoGradGuard g;
+      logp = model->logLikelihood(modelInput(model, image).to(model->device())).logp.item<double>();
+    }
+    const double bound = -logp / std::log(2.0);
+    double sum = 0;
+    for (const auto& layer : r.layers) {
+      double perPixel = 0;
+      for (double b : layer.bits) perPixel += b;
+      QVERIFY2(std::abs(perPixel - layer.totalBits) < 1e-6 * (1 + std::abs(perPixel)), layer.name.c_str());
+      QVERIFY(!layer.tiles.empty() && layer.tiles[0].width == layer.width);
+      sum += layer.totalBits;
+    }
+    qInfo("%zu layers, their bits sum to %.6f; the bound is %.6f bits", r.layers.size(), sum, bound);
+    QVERIFY2(std::abs(sum - bound) < 1e-3, qPrintable(QString("layers sum to %1 bits, the bound is %2").arg(sum).arg(bound)));
+    QVERIFY(std::abs(r.totalBits - sum) < 1e-9);
+    QCOMPARE(r.layers.front().channels, config.channels);
+    QCOMPARE(r.layers.back().channels, config.channels * 4);  // after the squeeze
+
+    const auto inv = sampleLayersReport(model, 0.8, 42);
+    const auto decoded = model->sample(1, 0.8, 42);
+    QVERIFY2(inv.image.data == displayPixels(model, decoded.x[0]).data, "the inverse pass does not end at the sample");
+    QVERIFY(inv.inverse && inv.layers.size() == r.layers.size() - 1);
+    double iterations = 0;
+    for (const auto& layer : inv.layers) iterations += layer.meanNewtonIterations;
+    QVERIFY(iterations > 0);
   }
 
   void samplesAreDeterministicPerSeedAndValid() {

@@ -18,6 +18,8 @@
 #include "MessageBar.h"
 #include "PixelsImage.h"
 #include "PlaygroundPanel.h"
+#include "LayersPanel.h"
+#include "explore/LayerView.h"
 #include "Dequant1DPanel.h"
 #include "StudioFixture.h"
 #include "TrainingPanel.h"
@@ -243,6 +245,32 @@ class TestStudio : public QObject {
     QVERIFY(r.variational.gapBits() < r.uniform.gapBits());
   }
 
+  // The layers view draws the core's own report: the same layers and bits for the selected sample,
+  // and a decoded sample's inverse pass.
+  void layersViewMatchesTheCore() {
+    auto w = openStudio();
+    QVERIFY(w);
+    auto* panel = w->layersPanel();
+    QSignalSpy shown(panel, &LayersPanel::layersShown);
+    const QImage image = w->samplesPanel()->selectedImage();
+    QVERIFY(!image.isNull());
+    panel->setImage(image);
+    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && !panel->lastResult().inverse, 60000);
+    auto model = bundledModel();
+    const auto core = layersReport(model.model, image8(image), 0);
+    const auto& r = panel->lastResult();
+    QCOMPARE(r.layers.size(), core.layers.size());
+    for (size_t i = 0; i < r.layers.size(); ++i) {
+      QCOMPARE(r.layers[i].name, core.layers[i].name);
+      QVERIFY(maxDifference(r.layers[i].bits, core.layers[i].bits) < 1e-9);
+    }
+    QVERIFY(std::abs(r.totalBits - core.totalBits) < 1e-9);
+    panel->showSample(0.8, 5);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->lastResult().inverse, 60000);
+    const auto inverse = sampleLayersReport(model.model, 0.8, 5);
+    QCOMPARE(panel->lastResult().image.data, inverse.image.data);
+  }
+
   void screenshots_data() {
     QTest::addColumn<QSize>("size");
     QTest::newRow("1600x1000") << QSize(1600, 1000);
@@ -264,6 +292,7 @@ class TestStudio : public QObject {
     screenshot(*w, w->likelihoodPanel(), "likelihood" + suffix);
     screenshot(*w, w->dequantPanel(), "dequantization" + suffix);
     screenshot(*w, w->trainingPanel(), "training" + suffix);
+    screenshot(*w, w->layersPanel(), "layers" + suffix);
     screenshot(*w, w->playgroundPanel(), "playground" + suffix);
   }
 };
