@@ -8,7 +8,7 @@
 #include <QtTest>
 
 #include "../TestMain.h"
-#include "CliRunner.h"
+#include "RunHelpers.h"
 #include "data/Dataset.h"
 #include "model/Checkpoint.h"
 #include "train/Distributed.h"
@@ -17,28 +17,12 @@
 using namespace flowpp;
 using namespace flowpp::test;
 
-namespace {
-TensorMap rawWeights(const QString& run) {
-  TensorMap out;
-  for (const auto& [name, t] : readCheckpoint(newestCheckpoint(run.toStdString())).train)
-    if (name.rfind("param/", 0) == 0) out[name] = t;
-  return out;
-}
-}  // namespace
-
 class TestDistributed : public QObject {
   Q_OBJECT
   QTemporaryDir dir_;
   QString path(const QString& name) const { return dir_.filePath(name); }
 
-  QString data() {
-    const QString p = path("train.idx");
-    if (!QFile::exists(p)) {
-      auto d = loadDataset(fashionTest().toStdString(), 128);
-      writeFashionIdx(p, 128, std::string(reinterpret_cast<const char*>(d.images.data_ptr<uint8_t>()), d.images.numel()));
-    }
-    return p;
-  }
+  QString data() { return fashionSubset(path("train.idx"), 128); }
   QStringList args(const QString& run, int steps, bool resume) {
     QStringList a = {"train", "--data", data(), "--out", run, "--steps", QString::number(steps), "--batch-size", "16",
                      "--log-every", "1", "--eval-every", "0", "--checkpoint-every", "5", "--threads", "1", "--dist-timeout", "30"};

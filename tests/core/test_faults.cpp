@@ -11,7 +11,7 @@
 #include <set>
 
 #include "../TestMain.h"
-#include "CliRunner.h"
+#include "RunHelpers.h"
 #include "data/Dataset.h"
 #include "model/Checkpoint.h"
 #include "train/RunFolder.h"
@@ -38,20 +38,6 @@ std::vector<nlohmann::json> metricRows(const QString& run, bool whileRunning = f
   return rows;
 }
 
-TensorMap rawWeights(const QString& run) {
-  TensorMap out;
-  for (const auto& [name, t] : readCheckpoint(newestCheckpoint(run.toStdString())).train)
-    if (name.rfind("param/", 0) == 0) out[name] = t;
-  return out;
-}
-
-bool identical(const TensorMap& a, const TensorMap& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [name, t] : a)
-    if (!torch::equal(t, b.at(name))) return false;
-  return true;
-}
-
 int checkpointSteps(const QString& run) {
   int n = 0;
   std::error_code ec;  // the folder does not exist until the run starts
@@ -66,14 +52,7 @@ class TestFaults : public QObject {
   QTemporaryDir dir_;
   QString path(const QString& name) const { return dir_.filePath(name); }
 
-  QString data() {
-    const QString p = path("train.idx");
-    if (!QFile::exists(p)) {
-      auto d = loadDataset(fashionTest().toStdString(), 64);
-      writeFashionIdx(p, 64, std::string(reinterpret_cast<const char*>(d.images.data_ptr<uint8_t>()), d.images.numel()));
-    }
-    return p;
-  }
+  QString data() { return fashionSubset(path("train.idx"), 64); }
 
   QStringList trainArgs(const QString& run, int steps, bool resume) {
     QStringList args = {"train", "--data", data(), "--out", run, "--steps", QString::number(steps), "--batch-size", "16",

@@ -10,6 +10,7 @@
 
 #include "../TestMain.h"
 #include "Helpers.h"
+#include "RunHelpers.h"
 #include "data/Dataset.h"
 #include "model/Checkpoint.h"
 #include "train/RunFolder.h"
@@ -56,20 +57,6 @@ TrainOptions options(const std::string& dir, int64_t steps) {
   o.runDir = dir;
   o.steps = steps, o.logEvery = 5, o.evalEvery = 0, o.checkpointEvery = 10;
   return o;
-}
-
-TensorMap rawWeights(const std::string& runDir) {
-  TensorMap out;
-  for (const auto& [name, t] : readCheckpoint(newestCheckpoint(runDir)).train)
-    if (name.rfind("param/", 0) == 0) out[name] = t;
-  return out;
-}
-
-bool identical(const TensorMap& a, const TensorMap& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [name, t] : a)
-    if (!torch::equal(t, b.at(name))) return false;
-  return true;
 }
 
 std::map<std::string, std::string> snapshot(const std::string& dir) {  // every file and its bytes
@@ -143,7 +130,7 @@ class TestTrainer : public QObject {
     train(tinyTrainConfig(), data, nullptr, o);
     o.steps = 20, o.resume = true;
     train(tinyTrainConfig(), data, nullptr, o);
-    QVERIFY2(identical(rawWeights(path(QString::fromStdString("straight-" + tag))), rawWeights(o.runDir)), "weights differ after resume");
+    QVERIFY2(identical(rawWeights(path(QString::fromStdString("straight-" + tag))), rawWeights(QString::fromStdString(o.runDir))), "weights differ after resume");
     const auto a = metricsOf(path(QString::fromStdString("straight-" + tag))), b = metricsOf(o.runDir);
     QCOMPARE(a.size(), b.size());
     for (size_t i = 0; i < a.size(); ++i) QVERIFY2(a[i] == b[i], qPrintable(QString::fromStdString(a[i].dump() + " vs " + b[i].dump())));
