@@ -9,6 +9,7 @@
 #include "CliRunner.h"
 #include "data/Dataset.h"
 #include "model/Checkpoint.h"
+#include "train/RunFolder.h"
 
 namespace flowpp::test {
 

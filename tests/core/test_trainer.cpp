@@ -18,6 +18,7 @@
 #include "util/AtomicFile.h"
 
 using namespace flowpp;
+using namespace flowpp::test;
 namespace fs = std::filesystem;
 
 namespace {
@@ -130,7 +131,7 @@ class TestTrainer : public QObject {
     train(tinyTrainConfig(), data, nullptr, o);
     o.steps = 20, o.resume = true;
     train(tinyTrainConfig(), data, nullptr, o);
-    QVERIFY2(identical(rawWeights(path(QString::fromStdString("straight-" + tag))), rawWeights(QString::fromStdString(o.runDir))), "weights differ after resume");
+    QVERIFY2(identical(rawWeights(QString::fromStdString(path(QString::fromStdString("straight-" + tag)))), rawWeights(QString::fromStdString(o.runDir))), "weights differ after resume");
     const auto a = metricsOf(path(QString::fromStdString("straight-" + tag))), b = metricsOf(o.runDir);
     QCOMPARE(a.size(), b.size());
     for (size_t i = 0; i < a.size(); ++i) QVERIFY2(a[i] == b[i], qPrintable(QString::fromStdString(a[i].dump() + " vs " + b[i].dump())));
