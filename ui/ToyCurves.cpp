@@ -23,7 +23,7 @@ void ToyCurves::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.setRenderHint(QPainter::Antialiasing);
   const int label = fontMetrics().height() + 4;
-  p.drawText(QRectF(0, 0, width(), label), Qt::AlignLeft | Qt::AlignVCenter, tr("Training NLL (nats) vs step"));
+  p.drawText(QRectF(0, 0, width(), label), Qt::AlignLeft | Qt::AlignVCenter, fontMetrics().elidedText(tr("Training NLL (nats) vs step"), Qt::ElideRight, width()));
   const QRectF area(44, label + 4, std::max(10, width() - 52), std::max(10, height() - label - 28));
   p.fillRect(area, palette().base());
   p.setPen(palette().mid().color());

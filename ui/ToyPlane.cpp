@@ -46,7 +46,8 @@ void ToyPlane::paintEvent(QPaintEvent*) {
   const int label = fontMetrics().height() + 4;
   const int side = std::max(10, std::min(width(), height() - label));
   const QRectF square((width() - side) / 2.0, label, side, side);
-  p.drawText(QRectF(0, 0, width(), label), Qt::AlignLeft | Qt::AlignVCenter, subtitle_.isEmpty() ? title_ : title_ + " — " + subtitle_);
+  const QString title = subtitle_.isEmpty() ? title_ : title_ + " — " + subtitle_;
+  p.drawText(QRectF(0, 0, width(), label), Qt::AlignLeft | Qt::AlignVCenter, fontMetrics().elidedText(title, Qt::ElideRight, width()));
   p.fillRect(square, heatmap_.isNull() ? QColor(250, 250, 250) : QColor(0, 0, 0));
   if (!heatmap_.isNull()) p.drawImage(square, heatmap_);
   auto toWidget = [&](float x, float y) {
