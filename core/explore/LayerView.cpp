@@ -56,8 +56,8 @@ LayersReport layersReport(FlowPlusPlus& model, const torch::Tensor& image8, uint
   const std::map<std::string, std::string> termOf = {{"x + u (dequantized)", "dequantization"}, {"preprocessing", "preprocessing"}};
   for (const auto& s : states) {
     auto v = describe(s.name, s.value);
-    const auto named = termOf.count(s.name) ? termOf.at(s.name) : s.name;
-    if (terms.count(named)) addBits(v, terms.at(named));
+    if (s.logdet.defined()) addBits(v, s.logdet);
+    else if (termOf.count(s.name)) addBits(v, terms.at(termOf.at(s.name)));
     r.layers.push_back(std::move(v));
   }
   auto prior = describe("z (latent): prior log N(z)", states.back().value);

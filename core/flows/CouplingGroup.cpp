@@ -40,10 +40,11 @@ void applyLayer(Layer& layer, torch::Tensor& x, torch::Tensor& logdet, bool inve
 }
 }  // namespace
 
-FlowOutput CouplingGroupImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
+FlowOutput CouplingGroupImpl::forward(const torch::Tensor& x, const torch::Tensor& context, std::vector<FlowOutput>* steps) {
   auto [a, b] = splitHalves(x, options_.split());
   auto ldA = torch::zeros_like(a), ldB = torch::zeros_like(b);
-  for (auto& s : steps_) {
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    auto& s = steps_[i];
     applyLayer(s.normA, a, ldA, false);
     applyLayer(s.normB, b, ldB, false);
     applyLayer(s.convA, a, ldA, false);
@@ -53,6 +54,11 @@ FlowOutput CouplingGroupImpl::forward(const torch::Tensor& x, const torch::Tenso
     ldB = ldB + r.logdet;
     std::swap(a, b);  // the half swap: the next coupling transforms the other half
     std::swap(ldA, ldB);
+    if (steps) {
+      const bool swapped = i % 2 == 0;  // after an odd number of swaps the halves sit in each other's places
+      steps->push_back({swapped ? mergeHalves(b, a, options_.split()) : mergeHalves(a, b, options_.split()),
+                        swapped ? mergeHalves(ldB, ldA, options_.split()) : mergeHalves(ldA, ldB, options_.split())});
+    }
   }
   if (steps_.size() % 2 == 1) {  // put the halves back in their own places before merging
     std::swap(a, b);
@@ -61,7 +67,8 @@ FlowOutput CouplingGroupImpl::forward(const torch::Tensor& x, const torch::Tenso
   return {mergeHalves(a, b, options_.split()), mergeHalves(ldA, ldB, options_.split())};
 }
 
-FlowOutput CouplingGroupImpl::inverse(const torch::Tensor& y, InverseContext& inv, const torch::Tensor& context) {
+FlowOutput CouplingGroupImpl::inverse(const torch::Tensor& y, InverseContext& inv, const torch::Tensor& context,
+                                      std::vector<torch::Tensor>* steps, std::vector<double>* iterations) {
   auto [a, b] = splitHalves(y, options_.split());
   auto ldA = torch::zeros_like(a), ldB = torch::zeros_like(b);
   if (steps_.size() % 2 == 1) {
@@ -71,6 +78,7 @@ FlowOutput CouplingGroupImpl::inverse(const torch::Tensor& y, InverseContext& in
   for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
     std::swap(a, b);
     std::swap(ldA, ldB);
+    const auto before = inv.iterations, calls = inv.calls;
     auto r = it->coupling->inverse(b, a, context, inv);
     b = r.out;
     ldB = ldB + r.logdet;
@@ -78,6 +86,11 @@ FlowOutput CouplingGroupImpl::inverse(const torch::Tensor& y, InverseContext& in
     applyLayer(it->convA, a, ldA, true);
     applyLayer(it->normB, b, ldB, true);
     applyLayer(it->normA, a, ldA, true);
+    if (steps) {
+      const bool swapped = (steps_.rend() - it - 1) % 2 == 1;  // undone down to step k: k swaps remain
+      steps->push_back(swapped ? mergeHalves(b, a, options_.split()) : mergeHalves(a, b, options_.split()));
+    }
+    if (iterations) iterations->push_back(inv.calls > calls ? double(inv.iterations - before) / double(inv.calls - calls) : 0.0);
   }
   return {mergeHalves(a, b, options_.split()), mergeHalves(ldA, ldB, options_.split())};
 }

@@ -1,4 +1,5 @@
 #pragma once
+#include <vector>
 // A run of couplings on one split of the tensor, as in the official code:
 //   split -> n x [ActNorm per half, 1x1 conv per half, coupling (second half | first), swap halves]
 //   -> merge.
@@ -26,8 +27,13 @@ class CouplingGroupImpl : public torch::nn::Module {
  public:
   explicit CouplingGroupImpl(const CouplingGroupOptions& options);
   // context: at the resolution of one half (the dequantizer's context net output), or undefined.
-  FlowOutput forward(const torch::Tensor& x, const torch::Tensor& context = {});
-  FlowOutput inverse(const torch::Tensor& y, InverseContext& inv, const torch::Tensor& context = {});
+  // `steps`, when given, receives the group's output and its accumulated log-det after each
+  // coupling step (norms, 1x1 convolutions and the coupling), both merged into the group's layout.
+  FlowOutput forward(const torch::Tensor& x, const torch::Tensor& context = {}, std::vector<FlowOutput>* steps = nullptr);
+  // `steps`, when given, receives the tensor after undoing each coupling step (the last step first),
+  // merged into the group's layout, and `iterations` the Newton iterations per inversion of each.
+  FlowOutput inverse(const torch::Tensor& y, InverseContext& inv, const torch::Tensor& context = {},
+                     std::vector<torch::Tensor>* steps = nullptr, std::vector<double>* iterations = nullptr);
   const CouplingGroupOptions& options() const { return options_; }
 
  private:

@@ -102,11 +102,16 @@ FlowOutput FlowPlusPlusImpl::flowForward(const torch::Tensor& y, std::vector<Lik
       if (states) states->push_back({"squeeze", h});
       continue;
     }
-    auto r = s.group->forward(h);
+    std::vector<FlowOutput> steps;
+    auto r = s.group->forward(h, {}, states ? &steps : nullptr);
     h = r.out;
     logdet = logdet + r.logdet;
     if (terms) terms->push_back({s.name, toImageLayout(r.logdet, squeezes)});
-    if (states) states->push_back({s.name, h});
+    for (size_t k = 0; k < steps.size(); ++k) {  // each coupling step's own share of the group's log-det
+      auto own = k == 0 ? steps[k].logdet : steps[k].logdet - steps[k - 1].logdet;
+      states->push_back({s.name + " · coupling " + std::to_string(k + 1) + "/" + std::to_string(steps.size()), steps[k].out,
+                         toImageLayout(own, squeezes)});
+    }
   }
   return {h, toImageLayout(logdet, squeezes)};
 }
@@ -122,12 +127,14 @@ FlowOutput FlowPlusPlusImpl::flowInverse(const torch::Tensor& z, InverseContext&
       if (states) states->push_back({"undo squeeze", h});
       continue;
     }
-    const auto iterations = inv.iterations, calls = inv.calls;
-    auto r = it->group->inverse(h, inv);
+    std::vector<torch::Tensor> steps;
+    std::vector<double> iterations;
+    auto r = it->group->inverse(h, inv, {}, states ? &steps : nullptr, states ? &iterations : nullptr);
     h = r.out;
     logdet = logdet + r.logdet;
-    if (states)
-      states->push_back({"undo " + it->name, h, inv.calls > calls ? double(inv.iterations - iterations) / double(inv.calls - calls) : 0.0});
+    for (size_t k = 0; k < steps.size(); ++k)  // the last coupling is undone first
+      states->push_back({"undo " + it->name + " · coupling " + std::to_string(steps.size() - k) + "/" + std::to_string(steps.size()),
+                         steps[k], {}, iterations[k]});
   }
   auto pre = preprocess_->inverse(h);
   if (states) states->push_back({"undo preprocessing: x + u", pre.out});

@@ -29,6 +29,7 @@ struct LikelihoodTerm {
 struct LayerState {
   std::string name;
   torch::Tensor value;              // [B, C, H, W] in the layout after this layer
+  torch::Tensor logdet;             // forward: this layer's own log-det map in image layout (if element-wise)
   double meanIterations = 0;        // inverse pass: Newton iterations per coupling inversion of this layer
 };
 
