@@ -13,7 +13,6 @@
 #include <QShortcut>
 #include <QSlider>
 #include <QSpinBox>
-#include <QTimer>
 
 #include "DrawCanvas.h"
 #include "ToyCurves.h"
@@ -80,7 +79,15 @@ PlaygroundPanel::PlaygroundPanel(QWidget* parent) : QWidget(parent), worker_(new
   space->setContext(Qt::WidgetWithChildrenShortcut);
   auto* dot = new QShortcut(QKeySequence(Qt::Key_Period), this, [this] { stepOnce(); });
   dot->setContext(Qt::WidgetWithChildrenShortcut);
-  QTimer::singleShot(0, this, &PlaygroundPanel::resetLab);
+}
+
+// The experiment starts when the tab is first shown, so it costs nothing at start-up.
+void PlaygroundPanel::showEvent(QShowEvent* e) {
+  QWidget::showEvent(e);
+  if (!started_) {
+    started_ = true;
+    resetLab();
+  }
 }
 
 QWidget* PlaygroundPanel::buildControls() {

@@ -46,6 +46,9 @@ class PlaygroundPanel : public QWidget {
   void frameShown();
   void message(const QString& text);  // an error for the window's message bar
 
+ protected:
+  void showEvent(QShowEvent* e) override;
+
  private:
   QWidget* buildControls();
   void showFrame(const ToyFrame& frame, double msPerStep, double frameMs);
@@ -67,7 +70,7 @@ class PlaygroundPanel : public QWidget {
   QWidget* views_;
   ToyTarget painted_;
   ToyFrame last_;
-  bool running_ = false;
+  bool running_ = false, started_ = false;
   double fps_ = 0;
   QElapsedTimer sinceFrame_;
   QString recordFolder_;

@@ -56,9 +56,8 @@ RuntimeInfo configureRuntime(int threads) {
 }
 
 void useOneTorchThreadHere() {
-  // Torch sets a thread's OpenMP team size at its first parallel operation, from its own copy of a
-  // thread-local flag (inside libtorch, not the one a call from here would set): run one operation
-  // first, so that this setting comes after and stays.
+  // Torch sets a thread's OpenMP team size at its first parallel operation: run one operation first,
+  // so that torch's per-thread start-up has happened before this setting and cannot undo it.
   at::internal::lazy_init_num_threads();
   (void)at::ones({64}).sum().item<float>();
 #ifdef _OPENMP

@@ -201,6 +201,7 @@ class TestStudio : public QObject {
     QVERIFY(w);
     auto* pg = w->playgroundPanel();
     QSignalSpy frames(pg, &PlaygroundPanel::frameShown);
+    w->showPanel(pg);  // the experiment starts when its tab is first shown
     QTRY_VERIFY_WITH_TIMEOUT(pg->lastFrame().grid > 0, 30000);
     QCOMPARE(pg->lastFrame().step, int64_t(0));
     const double startNll = pg->lastFrame().mixture.testNll;
