@@ -15,6 +15,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "ChartControls.h"
 #include "CurveChart.h"
 #include "Paths.h"
 #include "PixelView.h"
@@ -64,46 +65,6 @@ QWidget* TrainingPanel::buildButtons() {
   return box;
 }
 
-QWidget* TrainingPanel::buildChartControls() {
-  xAxis_ = new QComboBox;
-  xAxis_->addItems({tr("steps"), tr("epochs"), tr("wall time")});
-  logX_ = new QCheckBox(tr("log x"));
-  followBox_ = new QCheckBox(tr("follow"));
-  followBox_->setChecked(true);
-  followBox_->setToolTip(tr("Keep the axes around all the data as it grows; zooming turns this off"));
-  smoothing_ = new QSlider(Qt::Horizontal);
-  smoothing_->setRange(0, 95);
-  smoothing_->setValue(60);
-  smoothing_->setToolTip(tr("Smoothing of the train curve (EMA weight); the raw points stay visible"));
-  auto* exportPng = new QPushButton(tr("PNG…"));
-  auto* exportCsv = new QPushButton(tr("CSV…"));
-  auto* box = new QWidget;
-  auto* row = new QHBoxLayout(box);
-  row->setContentsMargins(0, 0, 0, 0);
-  row->addWidget(new QLabel(tr("x:")));
-  row->addWidget(xAxis_);
-  row->addWidget(logX_);
-  row->addWidget(followBox_);
-  row->addWidget(new QLabel(tr("smoothing")));
-  row->addWidget(smoothing_, 1);
-  row->addWidget(exportPng);
-  row->addWidget(exportCsv);
-  connect(xAxis_, &QComboBox::currentIndexChanged, this, [this](int i) { chart_->setXAxis(CurveChart::XAxis(i)); });
-  connect(logX_, &QCheckBox::toggled, chart_, &CurveChart::setLogX);
-  connect(followBox_, &QCheckBox::toggled, chart_, &CurveChart::setFollow);
-  connect(chart_, &CurveChart::followChanged, followBox_, &QCheckBox::setChecked);
-  connect(smoothing_, &QSlider::valueChanged, this, [this](int v) { chart_->setSmoothing(v / 100.0); });
-  connect(exportPng, &QPushButton::clicked, this, [this] {
-    const QString p = QFileDialog::getSaveFileName(this, tr("Export chart"), "curves.png", tr("PNG images (*.png)"));
-    if (!p.isEmpty() && !chart_->grab().save(p, "PNG")) status_->setText(tr("Could not write %1").arg(p));
-  });
-  connect(exportCsv, &QPushButton::clicked, this, [this] {
-    const QString p = QFileDialog::getSaveFileName(this, tr("Export curves"), "curves.csv", tr("CSV files (*.csv)"));
-    if (!p.isEmpty() && !chart_->exportCsv(p)) status_->setText(tr("Could not write %1").arg(p));
-  });
-  return box;
-}
-
 TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   form_ = new TrainingForm;
   status_ = new QLabel(tr("Idle"));
@@ -132,7 +93,9 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   left->addWidget(samplesLabel_);
   auto* right = new QVBoxLayout;
   right->addWidget(chart_, 3);
-  right->addWidget(buildChartControls());
+  auto* controls = new ChartControls(chart_);
+  connect(controls, &ChartControls::message, status_, &QLabel::setText);
+  right->addWidget(controls);
   right->addWidget(table_, 1);
   auto* layout = new QHBoxLayout(this);
   layout->addLayout(left, 1);

@@ -62,7 +62,6 @@ class TrainingPanel : public QWidget {
 
  private:
   QWidget* buildButtons();
-  QWidget* buildChartControls();
   void launch(const QVector<TrainingJob>& jobs, const QString& group);
   TrainingJob jobFor(const QString& name, const ModelConfig& config, const QString& dir, bool resume) const;
   QString freshFolderFor(const QString& dir);  // asks (or, without dialogs, decides) when dir holds a run
@@ -84,9 +83,7 @@ class TrainingPanel : public QWidget {
   QPushButton *start_, *pause_, *resume_, *stop_, *ablations_;
   QLabel *status_, *samplesLabel_;
   CurveChart* chart_;
-  QComboBox* xAxis_;
-  QCheckBox *logX_, *followBox_;
-  QSlider *smoothing_, *samplesSlider_;
+  QSlider* samplesSlider_;
   QTableWidget* table_;
   PixelView* samples_;
   QString previewRun_;  // whose samples the preview shows
