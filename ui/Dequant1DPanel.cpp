@@ -53,6 +53,12 @@ Dequant1DPanel::Dequant1DPanel(ToyWorker* worker, QWidget* parent) : QWidget(par
     progress_->setValue(done);
   });
   connect(worker_, &ToyWorker::dequantReady, this, &Dequant1DPanel::showReport);
+  connect(worker_, &ToyWorker::failed, this, [this](const QString& m) {  // the window's message bar shows it too
+    if (!fitting_) return;
+    fitting_ = false;
+    fit_->setEnabled(true), cancel_->setEnabled(false);
+    result_->setText(m.toHtmlEscaped());
+  });
 }
 
 void Dequant1DPanel::fit() {
