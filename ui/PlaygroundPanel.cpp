@@ -281,12 +281,16 @@ void PlaygroundPanel::showFrame(const ToyFrame& f, double msPerStep, double fram
   }
   if (f.grid == 0) return;
   const double hi = *std::max_element(f.targetDensity.begin(), f.targetDensity.end());
-  const bool dots = samplesOnDensity_->isChecked();
+  auto overlay = [this](const ToyPoints& points) {  // points over a heatmap, when asked for
+    std::vector<std::pair<ToyPoints, QColor>> clouds;
+    if (samplesOnDensity_->isChecked()) clouds.push_back({points, Qt::white});
+    return clouds;
+  };
   targetView_->setDensity(f.targetDensity, f.grid, hi);
-  targetView_->setPoints(dots ? std::vector<std::pair<ToyPoints, QColor>>{{f.targetSamples, Qt::white}} : std::vector<std::pair<ToyPoints, QColor>>{});
+  targetView_->setPoints(overlay(f.targetSamples));
   auto show = [&](const ToyFlowView& v, ToyPlane* density, ToyPlane* layers) {
     density->setDensity(v.density, f.grid, hi);
-    density->setPoints(dots ? std::vector<std::pair<ToyPoints, QColor>>{{v.samples, Qt::white}} : std::vector<std::pair<ToyPoints, QColor>>{});
+    density->setPoints(overlay(v.samples));
     density->setSubtitle(tr("%1 params, test NLL %2").arg(v.parameters).arg(v.testNll, 0, 'f', 3));
     layers->setGridLines(v.gridLines);
     layers->setPoints({{v.layerPoints, kData}, {v.layerSamples, kSamples}});

@@ -32,14 +32,6 @@ void ToyPlane::setSubtitle(const QString& text) {
   update();
 }
 
-QImage ToyPlane::render() const {
-  QImage img(size() * 2, QImage::Format_RGB32);
-  img.setDevicePixelRatio(2);
-  img.fill(palette().window().color());
-  const_cast<ToyPlane*>(this)->QWidget::render(&img);
-  return img;
-}
-
 void ToyPlane::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.setRenderHint(QPainter::Antialiasing);

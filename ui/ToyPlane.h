@@ -19,7 +19,6 @@ class ToyPlane : public QWidget {
   void setGridLines(const std::vector<ToyPoints>& lines);
   void setPoints(const std::vector<std::pair<ToyPoints, QColor>>& clouds);
   void setSubtitle(const QString& text);
-  QImage render() const;  // for PNG export
   QSize sizeHint() const override { return {260, 280}; }
   QSize minimumSizeHint() const override { return {150, 170}; }
 

@@ -50,10 +50,13 @@ struct Noise1D {
   std::pair<torch::Tensor, torch::Tensor> sample(const torch::Tensor& x, const torch::Tensor& eps) const {
     auto mx = m.index_select(0, x), sx = s.index_select(0, x);
     auto h = mx + torch::exp(sx) * eps;
-    auto logNormal = -0.5 * eps.pow(2) - 0.5 * std::log(2 * M_PI);
-    // log|du/dh| = log sigmoid(h) + log sigmoid(-h)
-    auto logq = logNormal - sx - (torch::log_sigmoid(h) + torch::log_sigmoid(-h));
-    return {torch::sigmoid(h), logq};
+    return {torch::sigmoid(h), logDensity(eps, sx, h)};
+  }
+
+  // log q(u|x) with h = logit(u) = m_x + exp(s_x) eps: log N(eps) - s_x - log|du/dh|, where
+  // log|du/dh| = log sigmoid(h) + log sigmoid(-h).
+  static torch::Tensor logDensity(const torch::Tensor& eps, const torch::Tensor& sx, const torch::Tensor& h) {
+    return -0.5 * eps.pow(2) - 0.5 * std::log(2 * M_PI) - sx - (torch::log_sigmoid(h) + torch::log_sigmoid(-h));
   }
 };
 
@@ -115,8 +118,7 @@ Dequant1DFit describe(const std::string& name, const Density1D& p, const Noise1D
     auto h = torch::log(u) - torch::log1p(-u);
     for (int x = 0; x < levels; ++x) {
       auto sx = q->s[x], eps = (h - q->m[x]) * torch::exp(-sx);
-      auto logq = -0.5 * eps.pow(2) - 0.5 * std::log(2 * M_PI) - sx - (torch::log_sigmoid(h) + torch::log_sigmoid(-h));
-      f.noiseDensity.push_back(toVector(torch::exp(logq)));
+      f.noiseDensity.push_back(toVector(torch::exp(Noise1D::logDensity(eps, sx, h))));
     }
   }
   return f;
