@@ -24,6 +24,7 @@ QChart* histogramChart(const QString& title, const QVector<double>& counts, doub
     upper->append(lo + (i + 1) * width, v);
   }
   auto* area = new QAreaSeries(upper);
+  upper->setParent(area);  // an area series does not own its boundary series
   area->setName(density ? QObject::tr("density") : QObject::tr("count"));
   chart->addSeries(area);
   auto* x = new QValueAxis;

@@ -263,7 +263,8 @@ void TrainingPanel::resume() {
       if (newestCheckpoint(job.options.runDir).empty()) continue;
       job.options.resume = true;
       job.config = ModelConfig::load(job.options.runDir + "/config.json");
-      if (job.options.minutes > 0) job.options.minutes = form_->minutes();
+      job.options.minutes = steps_ > 0 ? 0 : form_->minutes();  // the budget is the one set now
+      job.options.steps = steps_;
       jobs.push_back(job);
     }
     if (jobs.isEmpty() && !newestCheckpoint(dir.toStdString()).empty())

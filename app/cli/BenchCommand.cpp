@@ -3,6 +3,7 @@
 // fraction of the machine's matrix-multiply peak, the threads of every layer (torch, BLAS), and with
 // --profile the operations that take the time.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <ATen/Parallel.h>
 
@@ -88,7 +89,7 @@ nlohmann::json profileOf(const std::string& what, const std::function<void()>& w
   return ops;
 }
 
-struct Args {
+struct BenchArgs {
   std::string model, data, device = "auto";
   int64_t batch = 32;
   int steps = 5, threads = 0, nproc = 1;
@@ -98,7 +99,7 @@ struct Args {
 // Data-parallel training steps on this process's share of the global batch, with the gradient
 // all-reduce timed on its own: what `bench --nproc N` runs in each worker (and, for comparison,
 // in one process without any all-reduce).
-nlohmann::json distributedTrainBench(const Args& a, const DistributedEnv& env) {
+nlohmann::json distributedTrainBench(const BenchArgs& a, const DistributedEnv& env) {
   auto device = parseDevice(a.device);
   std::unique_ptr<Collective> collective;
   if (env.distributed()) collective = connectProcessGroup(env, std::chrono::seconds(120), device);
@@ -140,7 +141,7 @@ nlohmann::json distributedTrainBench(const Args& a, const DistributedEnv& env) {
 }
 
 // One process against N: each worker measures its steps, rank 0 reports through a file.
-void runDistributed(const Args& a) {
+void runDistributed(const BenchArgs& a) {
   const auto env = DistributedEnv::fromEnvironment();
   applyThreads(a.threads);
   if (env.distributed()) {
@@ -157,7 +158,7 @@ void runDistributed(const Args& a) {
   printJson({{"model", a.model}, {"device", parseDevice(a.device).str()}, {"one_process", single}, {"processes", many}});
 }
 
-void run(const Args& a) {
+void runBench(const BenchArgs& a) {
   applyThreads(a.threads);
   const auto runtime = runtimeInfo();
   auto device = parseDevice(a.device);
@@ -231,7 +232,7 @@ void run(const Args& a) {
 
 void addBench(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Measure training/evaluation speed, sampling latency, memory and FLOPs (JSON)");
-  auto a = std::make_shared<Args>();
+  auto a = std::make_shared<BenchArgs>();
   cmd->add_option("--model", a->model, "Checkpoint, run folder or config JSON")->required();
   cmd->add_option("--batch-size", a->batch, "Batch for training and evaluation")->default_val(32)->check(integerIn(1, 4096));
   cmd->add_option("--steps", a->steps, "Timed repetitions of each measurement")->default_val(5)->check(integerIn(1, 1000));
@@ -243,7 +244,7 @@ void addBench(CLI::App& app) {
                                        "images/s and the all-reduce time per step")->default_val(1)->check(integerIn(1, 256));
   cmd->callback([a] {
     if (a->nproc > 1 || DistributedEnv::fromEnvironment().distributed()) return runDistributed(*a);
-    run(*a);
+    runBench(*a);
   });
 }
 

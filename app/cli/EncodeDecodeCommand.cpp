@@ -9,12 +9,12 @@
 namespace flowpp::cli {
 
 namespace {
-struct Args {
+struct CodecArgs {
   std::string model, data, out, latents, device = "auto";
   int64_t limit = 0, batch = 64;
 };
 
-void encode(const Args& a) {
+void encodeImages(const CodecArgs& a) {
   auto [loaded, data] = openModelAndData(a.model, a.data, a.limit, 0, a.device);
   if (loaded.fresh) throw UsageError("encode: --model must be a trained checkpoint or run folder");
   std::vector<torch::Tensor> zs;
@@ -30,7 +30,7 @@ void encode(const Args& a) {
   printJson({{"images", data.size()}, {"latent_shape", z.sizes().vec()}, {"out", a.out}});
 }
 
-void decode(const Args& a) {
+void decodeLatents(const CodecArgs& a) {
   if (!std::filesystem::exists(a.latents)) throw UsageError("no such latent file '" + a.latents + "'");
   auto loaded = openModel(a.model, 0, a.device);
   if (loaded.fresh) throw UsageError("decode: --model must be a trained checkpoint or run folder");
@@ -66,7 +66,7 @@ void decode(const Args& a) {
 }  // namespace
 
 void addEncodeDecode(CLI::App& app) {
-  auto a = std::make_shared<Args>();
+  auto a = std::make_shared<CodecArgs>();
   auto* enc = app.add_subcommand("encode", "Map images to latents z = f(x + 1/2) and write a latent file");
   enc->add_option("--model", a->model, "Checkpoint or run folder")->required();
   enc->add_option("--data", a->data, "Images to encode")->required();
@@ -74,7 +74,7 @@ void addEncodeDecode(CLI::App& app) {
   enc->add_option("--batch-size", a->batch, "Images per forward pass")->default_val(64)->check(integerIn(1, 65536));
   enc->add_option("--out", a->out, "Latent file to write")->required();
   enc->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
-  enc->callback([a] { encode(*a); });
+  enc->callback([a] { encodeImages(*a); });
 
   auto* dec = app.add_subcommand("decode", "Map a latent file back to images (PNG files in the data's order)");
   dec->add_option("--model", a->model, "Checkpoint or run folder")->required();
@@ -82,7 +82,7 @@ void addEncodeDecode(CLI::App& app) {
   dec->add_option("--out", a->out, "Folder for the PNG files")->required();
   dec->add_option("--batch-size", a->batch, "Latents per inverse pass")->default_val(64)->check(integerIn(1, 65536));
   dec->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
-  dec->callback([a] { decode(*a); });
+  dec->callback([a] { decodeLatents(*a); });
 }
 
 }  // namespace flowpp::cli

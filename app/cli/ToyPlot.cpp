@@ -82,7 +82,7 @@ void curves(cv::Mat& m, const ToyFrame& f, ToyPlotWhich which, cv::Point origin)
   for (auto& [nll, colour] : shown) text(panel, nll == &f.mixture.nll ? "mixture" : "affine", {6, (y += 16) - 16}, 0.4, colour);
 }
 
-std::string encode(const cv::Mat& m) {
+std::string pngBytes(const cv::Mat& m) {
   std::vector<uchar> buf;
   cv::imencode(".png", m, buf);
   return {buf.begin(), buf.end()};
@@ -117,7 +117,7 @@ std::string toyFramePng(const ToyFrame& f, ToyPlotWhich which) {
            "data after layer " + std::to_string(f.layer) + " of " + std::to_string(f.layers));
   }
   curves(m, f, which, {kMargin, kTitle + rowH});
-  return encode(m);
+  return pngBytes(m);
 }
 
 std::string dequant1dPng(const Dequant1DReport& r) {
@@ -143,7 +143,7 @@ std::string dequant1dPng(const Dequant1DReport& r) {
   std::snprintf(line, sizeof line, "variational q(u|x): bound %.3f  exact %.3f  gap %.3f bits   (H(data) = %.3f)", r.variational.boundBits,
                 r.variational.exactBits, r.variational.gapBits(), r.entropyBits);
   text(m, line, {left, h + 44}, 0.45, kBlue);
-  return encode(m);
+  return pngBytes(m);
 }
 #else
 std::string toyFramePng(const ToyFrame&, ToyPlotWhich) { throw std::runtime_error("this build has no OpenCV: no PNG frames"); }

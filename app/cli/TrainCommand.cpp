@@ -71,7 +71,7 @@ ModelConfig configFor(const TrainArgs& a) {
   return readCheckpoint(ckpt).config;
 }
 
-void run(TrainArgs& a) {
+void runTrain(TrainArgs& a) {
   auto& o = a.o;
   validateTrainOptions(o);
   if (a.nproc > 1) {
@@ -127,7 +127,7 @@ void addTrain(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train a Flow++ model (Adam + warm-up, EMA, clipping, checkpoints)");
   auto a = std::make_shared<TrainArgs>();
   addOptions(cmd, *a);
-  cmd->callback([a] { run(*a); });
+  cmd->callback([a] { runTrain(*a); });
 }
 
 }  // namespace flowpp::cli

@@ -1,7 +1,7 @@
 #include "util/Random.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/detail/CUDAHooksInterface.h>
+#include <ATen/Context.h>
 
 namespace flowpp {
 
@@ -16,7 +16,8 @@ torch::Generator& threadFallback() {
 
 torch::Generator makeGenerator(uint64_t seed, const torch::Device& device) {
   if (device.is_cuda()) {
-    auto gen = at::detail::getCUDAHooks().getDefaultCUDAGenerator(device.has_index() ? device.index() : 0).clone();
+    // Cloned from the device's default generator: the only CUDA generator factory both LibTorch 1.13 and 2.x expose.
+    auto gen = at::globalContext().defaultGenerator(device).clone();
     gen.set_current_seed(seed);
     return gen;
   }

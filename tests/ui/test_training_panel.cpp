@@ -1,0 +1,295 @@
+// The training tab as people use it: a chart that keeps the view they zoomed to, a legend that hides
+// and shows runs, a form that shows the run that trains, Resume that follows the run-folder field,
+// paused and stopped runs told apart, the samples of the right run, and a run paused and resumed in
+// the studio that ends bit-identical to one that never stopped, while the other tabs explore.
+#include <QAbstractAxis>
+#include <QDir>
+#include <QGraphicsSimpleTextItem>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtCharts/QLegendMarker>
+#include <QtCharts/QValueAxis>
+#include <QtTest>
+
+#include <fstream>
+
+#include "../TestMain.h"
+#include "CurveChart.h"
+#include "LikelihoodPanel.h"
+#include "RunHelpers.h"
+#include "StudioFixture.h"
+#include "TrainingForm.h"
+#include "TrainingPanel.h"
+
+using namespace flowpp;
+using namespace flowpp::ui;
+using namespace flowpp::test;
+
+namespace {
+QByteArray metricLine(int step, double train, double test = qQNaN()) {
+  nlohmann::json j = {{"step", step}, {"epoch", step / 100.0}, {"train_bpd", train}, {"wall_seconds", step * 0.5}};
+  if (!qIsNaN(test)) j["test_bpd"] = test;
+  return QByteArray::fromStdString(j.dump());
+}
+
+TrainingRun syntheticRun(const QString& name, int steps, double offset) {
+  TrainingRun run;
+  run.name = name;
+  for (int s = 10; s <= steps; s += 10) run.addLine(metricLine(s, 4.0 - s * 1e-4 + offset, s % 100 == 0 ? 3.9 - s * 1e-4 + offset : qQNaN()));
+  return run;
+}
+
+// Metrics rows of a run without the timing fields (wall time and speed are not computation).
+std::vector<nlohmann::json> metricsRows(const QString& run) {
+  std::vector<nlohmann::json> rows;
+  std::ifstream in((run + "/metrics.jsonl").toStdString());
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j.contains("event")) continue;
+    j.erase("wall_seconds"), j.erase("images_per_sec");
+    rows.push_back(j);
+  }
+  return rows;
+}
+
+// Waits for the panel's n-th finished run; on a timeout the failure names the panel's status.
+bool finishedRuns(QSignalSpy& finished, int n, TrainingPanel& p, int timeoutMs = 300000) {
+  if (QTest::qWaitFor([&] { return finished.count() >= n; }, timeoutMs)) return true;
+  qWarning("no run finished; the panel says: %s", qPrintable(p.statusText()));
+  return false;
+}
+
+void waitForRedraw() { QTest::qWait(120); }  // redraws are throttled to one per 40 ms
+}  // namespace
+
+class TestTrainingPanel : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString data_;
+
+  // A panel set up for quick fmnist-tiny runs of `steps` steps on 256 images, into `run`.
+  std::unique_ptr<TrainingPanel> tinyPanel(const QString& run, int steps) {
+    auto p = std::make_unique<TrainingPanel>();
+    p->resize(1200, 800);
+    p->show();
+    p->form()->selectConfig("fmnist-tiny");
+    p->setTrainData(data_);
+    p->setRunFolder(run);
+    p->setSteps(steps);
+    return p;
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    qputenv("FLOWPP_NO_DIALOGS", "1");
+    data_ = fashionSubset(dir_.filePath("fashion-256.idx"), 256);
+  }
+
+  void anEmptyChartSaysWhatWillAppear() {
+    QVector<TrainingRun> runs;
+    CurveChart chart;
+    chart.setRuns(&runs);
+    chart.resize(800, 500);
+    chart.show();
+    auto placeholder = [&] {
+      for (auto* item : chart.scene()->items())
+        if (auto* text = dynamic_cast<QGraphicsSimpleTextItem*>(item); text && text->text().contains("appear here")) return text;
+      return static_cast<QGraphicsSimpleTextItem*>(nullptr);
+    };
+    chart.redraw();
+    QVERIFY(placeholder() && placeholder()->isVisible());
+    runs.push_back(syntheticRun("a", 500, 0));
+    chart.redraw();
+    QVERIFY(!placeholder()->isVisible());
+  }
+
+  void aZoomSurvivesNewMetricsUntilFollowIsOn() {
+    QVector<TrainingRun> runs = {syntheticRun("a", 1000, 0)};
+    CurveChart chart;
+    chart.setRuns(&runs);
+    chart.resize(800, 500);
+    chart.show();
+    chart.redraw();
+    QCOMPARE(chart.xRange().second >= 1000, true);
+    QSignalSpy followChanged(&chart, &CurveChart::followChanged);
+    QTest::keyClick(&chart, Qt::Key_Plus);  // zoom in: the user's view from now on
+    QVERIFY(!chart.follow());
+    QCOMPARE(followChanged.count(), 1);
+    const auto zoomed = chart.xRange();
+    QVERIFY(zoomed.second < 1000);
+    for (int s = 1010; s <= 3000; s += 10) runs[0].addLine(metricLine(s, 3.8));
+    chart.scheduleRedraw();
+    waitForRedraw();
+    QCOMPARE(chart.xRange(), zoomed);  // new points do not undo the zoom
+    QTest::keyClick(&chart, Qt::Key_0);  // follow again
+    waitForRedraw();
+    QVERIFY(chart.follow());
+    QVERIFY(chart.xRange().second >= 3000);
+  }
+
+  void legendClicksHideAndShowRuns() {
+    QVector<TrainingRun> runs;
+    for (int i = 0; i < 12; ++i) runs.push_back(syntheticRun(QString("run-%1").arg(i), 300, 0.05 * i));
+    CurveChart chart;
+    chart.setRuns(&runs);
+    chart.resize(900, 500);
+    chart.show();
+    chart.redraw();
+    const int drawn = chart.pointCount();
+    QVERIFY(drawn > 0);
+    QLegendMarker* marker = nullptr;
+    for (auto* m : chart.chart()->legend()->markers())
+      if (m->isVisible() && m->label() == "run-3") marker = m;
+    QVERIFY2(marker, "run-3 has no legend entry");
+    Q_EMIT marker->clicked();
+    waitForRedraw();
+    QVERIFY(!runs[3].visible);
+    QCOMPARE(chart.pointCount(), drawn - int(runs[3].points().size()));
+    Q_EMIT marker->clicked();
+    waitForRedraw();
+    QVERIFY(runs[3].visible);
+    QCOMPARE(chart.pointCount(), drawn);
+  }
+
+  void coloursDoNotRepeatAndTicksAreRound() {
+    QSet<QRgb> colours;
+    for (int i = 0; i < 64; ++i) colours.insert(CurveChart::runColour(i).rgb());
+    QCOMPARE(colours.size(), 64);
+    for (double span : {3327.0, 0.137, 1.0, 58.0, 123456.0}) {
+      const double step = CurveChart::niceStep(span, 5);
+      const double mantissa = step / std::pow(10.0, std::floor(std::log10(step)));
+      QVERIFY2(qFuzzyCompare(mantissa, 1.0) || qFuzzyCompare(mantissa, 2.0) || qFuzzyCompare(mantissa, 5.0), qPrintable(QString::number(step)));
+      QVERIFY(span / step >= 2 && span / step <= 12);
+    }
+    QVector<TrainingRun> runs = {syntheticRun("a", 3327, 0)};
+    CurveChart chart;
+    chart.setRuns(&runs);
+    chart.resize(800, 500);
+    chart.show();
+    chart.redraw();
+    auto* x = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Horizontal).value(0));
+    QVERIFY(x);
+    const double interval = x->tickInterval();
+    const double mantissa = interval / std::pow(10.0, std::floor(std::log10(interval)));
+    QVERIFY2(qFuzzyCompare(mantissa, 1.0) || qFuzzyCompare(mantissa, 2.0) || qFuzzyCompare(mantissa, 5.0), qPrintable(QString::number(interval)));
+    const double anchorTicks = x->tickAnchor() / interval;
+    QVERIFY2(std::abs(anchorTicks - std::round(anchorTicks)) < 1e-9, qPrintable(QString::number(x->tickAnchor())));  // ticks at multiples
+  }
+
+  void attentionBoxShowsPerStageTruth() {
+    TrainingForm form;
+    form.selectConfig("fmnist-small");  // self-attention in its last stage only
+    QVERIFY2(form.attentionText().contains("per stage") && form.attentionText().contains("self"), qPrintable(form.attentionText()));
+    form.selectConfig("bench-s");  // in every coupling
+    QCOMPARE(form.attentionText(), QString("self"));
+    form.selectConfig("bench-s-no-attention");
+    QCOMPARE(form.attentionText(), QString("none"));
+  }
+
+  // The bundled ablations: each variant's Δ is its final test bits/dim minus that of the full run of
+  // the same group (same budget), never of another run.
+  void ablationDeltasCompareWithTheFullRunOfTheSameGroup() {
+    TrainingPanel p;
+    const TrainingRun* full = nullptr;
+    for (const auto& r : p.runs())
+      if (r.variant == "full") full = &r;
+    QVERIFY2(full, "the bundled ablations were not loaded");
+    int checked = 0;
+    for (int row = 0; row < p.table()->rowCount(); ++row) {
+      const auto& r = p.runs()[row];
+      QCOMPARE(p.table()->item(row, 0)->text(), r.name);
+      if (r.group != full->group || &r == full) continue;
+      const double delta = r.finalTest() - full->finalTest();
+      QCOMPARE(p.table()->item(row, 4)->text(), QString("%1%2").arg(delta >= 0 ? "+" : "").arg(delta, 0, 'f', 3));
+      QVERIFY(p.table()->item(row, 4)->toolTip().contains(full->name));
+      ++checked;
+    }
+    QCOMPARE(checked, 3);
+  }
+
+  // Resume follows the run-folder field also after a failed Resume; a resumed run shows its
+  // parameters; Pause and Stop end with different words and no stale ETA; the samples preview shows
+  // the run that trains, not a bundled ablation.
+  void resumePauseAndStopSayWhatHappened() {
+    const QString run = dir_.filePath("panel-run");
+    auto p = tinyPanel(run, 5);
+    QSignalSpy finished(p.get(), &TrainingPanel::runFinished);
+    p->start();
+    QVERIFY2(p->form()->toolTip().contains("panel-run"), qPrintable(p->form()->toolTip()));  // the form shows the run's config, read-only
+    QVERIFY(finishedRuns(finished, 1, *p));
+    QVERIFY2(p->statusText().contains("finished at step 5"), qPrintable(p->statusText()));
+    QVERIFY2(p->samplesCaption().startsWith("panel-run:"), qPrintable(p->samplesCaption()));
+
+    p->setRunFolder(dir_.filePath("nothing-here"));
+    p->resume();
+    QVERIFY2(p->statusText().contains("Nothing to resume"), qPrintable(p->statusText()));
+    QVERIFY(!p->isRunning());
+    p->setRunFolder(run);
+    p->setSteps(400);
+    p->resume();
+    QVERIFY2(p->isRunning(), qPrintable(p->statusText()));
+    QTRY_VERIFY_WITH_TIMEOUT(p->statusText().contains("step 6"), 120000);
+    const auto rows = p->table()->findItems("panel-run", Qt::MatchExactly);
+    QVERIFY(!rows.isEmpty());
+    const QString params = p->table()->item(rows.first()->row(), 1)->text();
+    QVERIFY2(params != "–" && params != "0", qPrintable("parameters of the resumed run: " + params));
+
+    p->pause();
+    QVERIFY(finishedRuns(finished, 2, *p));
+    QVERIFY2(p->statusText().contains("paused at step") && !p->statusText().contains("ETA"), qPrintable(p->statusText()));
+    p->resume();
+    QTRY_VERIFY_WITH_TIMEOUT(p->isRunning() && p->statusText().contains("ETA"), 120000);
+    p->stop();
+    QVERIFY(finishedRuns(finished, 3, *p));
+    QVERIFY2(p->statusText().contains("stopped at step") && !p->statusText().contains("ETA"), qPrintable(p->statusText()));
+  }
+
+  // Exact resume in the studio: a run paused part-way and resumed ends with the same weights and the
+  // same metrics log as a run that trained straight through, while samples and heatmaps are being
+  // requested from the same process the whole time (they draw from their own generators).
+  void aPausedStudioRunResumesBitIdenticallyWhileExploring() {
+    auto w = openStudio();
+    QVERIFY(w);
+    auto* p = w->trainingPanel();
+    p->form()->selectConfig("fmnist-tiny");
+    p->setTrainData(data_);
+    p->setSteps(12);
+    QTimer explore;
+    int requests = 0;
+    connect(&explore, &QTimer::timeout, [&] {
+      w->samplesPanel()->temperatureSlider()->setValue(40 + (requests * 13) % 80);
+      w->likelihoodPanel()->setImage(w->samplesPanel()->selectedImage(), "sample");
+      ++requests;
+    });
+    explore.start(150);
+    QSignalSpy finished(p, &TrainingPanel::runFinished);
+
+    const QString straight = dir_.filePath("straight");
+    p->setRunFolder(straight);
+    p->start();
+    QVERIFY(finishedRuns(finished, 1, *p));
+
+    const QString paused = dir_.filePath("paused");
+    p->setRunFolder(paused);
+    p->start();
+    QTRY_VERIFY_WITH_TIMEOUT(p->statusText().contains("step 5 "), 300000);
+    p->pause();
+    QVERIFY(finishedRuns(finished, 2, *p));
+    QVERIFY2(p->statusText().contains("paused"), qPrintable(p->statusText()));
+    p->resume();
+    QVERIFY(finishedRuns(finished, 3, *p));
+    explore.stop();
+    QVERIFY2(requests > 10, qPrintable(QString("only %1 exploring requests").arg(requests)));
+
+    QVERIFY2(identical(rawWeights(straight), rawWeights(paused)), "the resumed run's weights differ from the straight run's");
+    const auto a = metricsRows(straight), b = metricsRows(paused);
+    QCOMPARE(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) QVERIFY2(a[i] == b[i], qPrintable(QString::fromStdString(a[i].dump() + " vs " + b[i].dump())));
+  }
+};
+
+FLOWPP_TEST_MAIN(TestTrainingPanel)
+#include "test_training_panel.moc"
