@@ -26,14 +26,19 @@ if [ "$sanitize" = 0 ]; then
   exit
 fi
 
-# -O1 keeps the instrumented build quick to compile and its tests quick to run. The .deb packaging
-# check is not part of what the sanitizers check.
+# -O1 keeps the instrumented build quick to compile and its tests quick to run. The measurement tools
+# and the .deb packaging check are not part of what the sanitizers check.
 cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" "${unity[@]}" \
-  -DFLOWPP_SANITIZE=address,undefined
+  -DFLOWPP_SANITIZE=address,undefined -DFLOWPP_BUILD_TOOLS=OFF
 cmake --build build-sanitize -j "$(nproc)"
 # Every report is an error: ASan aborts at its first, UBSan (-fno-sanitize-recover) too, and
 # LeakSanitizer fails a process that leaks. Child processes (the CLI the tests start) inherit these.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:halt_on_error=1"
+# The tests run 2-5x slower instrumented: Qt Test's 5-minute watchdog per test function is lifted
+# (CTest's per-test timeouts still stop a hang).
+export QTEST_FUNCTION_TIMEOUT=1800000
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$PWD/installer/lsan.supp:print_suppressions=0"
+# One test at a time: each already uses both cores, and OpenMP threads that spin beside another test's
+# make both several times slower.
 cd build-sanitize && ctest --output-on-failure -j 1 -E '^package_deb$'

@@ -113,6 +113,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   connect(&follow_, &QTimer::timeout, this, &TrainingPanel::followLoadedRuns);
   follow_.start();
   loadBundledAblations();
+  updateSamples();  // says where samples will appear
 }
 
 TrainingPanel::~TrainingPanel() {
