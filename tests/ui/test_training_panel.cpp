@@ -61,6 +61,14 @@ bool finishedRuns(QSignalSpy& finished, int n, TrainingPanel& p, int timeoutMs =
   return false;
 }
 
+// A chart of `runs`, on screen and drawn once.
+void showChart(CurveChart& chart, QVector<TrainingRun>* runs, QSize size = {800, 500}) {
+  chart.setRuns(runs);
+  chart.resize(size);
+  chart.show();
+  chart.redraw();
+}
+
 void waitForRedraw() { QTest::qWait(120); }  // redraws are throttled to one per 40 ms
 }  // namespace
 
@@ -91,15 +99,12 @@ class TestTrainingPanel : public QObject {
   void anEmptyChartSaysWhatWillAppear() {
     QVector<TrainingRun> runs;
     CurveChart chart;
-    chart.setRuns(&runs);
-    chart.resize(800, 500);
-    chart.show();
+    showChart(chart, &runs);
     auto placeholder = [&] {
       for (auto* item : chart.scene()->items())
         if (auto* text = dynamic_cast<QGraphicsSimpleTextItem*>(item); text && text->text().contains("appear here")) return text;
       return static_cast<QGraphicsSimpleTextItem*>(nullptr);
     };
-    chart.redraw();
     QVERIFY(placeholder() && placeholder()->isVisible());
     runs.push_back(syntheticRun("a", 500, 0));
     chart.redraw();
@@ -109,10 +114,7 @@ class TestTrainingPanel : public QObject {
   void aZoomSurvivesNewMetricsUntilFollowIsOn() {
     QVector<TrainingRun> runs = {syntheticRun("a", 1000, 0)};
     CurveChart chart;
-    chart.setRuns(&runs);
-    chart.resize(800, 500);
-    chart.show();
-    chart.redraw();
+    showChart(chart, &runs);
     QCOMPARE(chart.xRange().second >= 1000, true);
     QSignalSpy followChanged(&chart, &CurveChart::followChanged);
     QTest::keyClick(&chart, Qt::Key_Plus);  // zoom in: the user's view from now on
@@ -134,10 +136,7 @@ class TestTrainingPanel : public QObject {
     QVector<TrainingRun> runs;
     for (int i = 0; i < 12; ++i) runs.push_back(syntheticRun(QString("run-%1").arg(i), 300, 0.05 * i));
     CurveChart chart;
-    chart.setRuns(&runs);
-    chart.resize(900, 500);
-    chart.show();
-    chart.redraw();
+    showChart(chart, &runs, {900, 500});
     const int drawn = chart.pointCount();
     QVERIFY(drawn > 0);
     QLegendMarker* marker = nullptr;
@@ -166,10 +165,7 @@ class TestTrainingPanel : public QObject {
     }
     QVector<TrainingRun> runs = {syntheticRun("a", 3327, 0)};
     CurveChart chart;
-    chart.setRuns(&runs);
-    chart.resize(800, 500);
-    chart.show();
-    chart.redraw();
+    showChart(chart, &runs);
     auto* x = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Horizontal).value(0));
     QVERIFY(x);
     const double interval = x->tickInterval();
