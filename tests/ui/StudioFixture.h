@@ -32,6 +32,14 @@ inline std::unique_ptr<ui::MainWindow> openStudio(const QSize& size = {1200, 800
   return w;
 }
 
+// Opens the first `limit` Fashion-MNIST test images in the studio's session; empty if they never arrive.
+inline QVector<QImage> openFashion(ui::MainWindow& w, int limit) {
+  QSignalSpy data(w.session(), &ui::ModelSession::datasetOpened);
+  w.session()->openDataset(kFashionTest, limit);
+  if (!QTest::qWaitFor([&] { return data.count() >= 1; }, 60000)) return {};
+  return data.first().at(1).value<QVector<QImage>>();
+}
+
 inline LoadedModel bundledModel() {
   auto loaded = loadModel(ui::MainWindow::bundledModelPath().toStdString());
   loaded.model->eval();

@@ -101,12 +101,10 @@ class TestStudio : public QObject {
   void interpolationMatchesTheCore() {
     auto w = openStudio();
     QVERIFY(w);
-    QSignalSpy data(w->session(), &ModelSession::datasetOpened);
     QSignalSpy shown(w->interpolationPanel(), &InterpolationPanel::interpolationShown);
-    w->session()->openDataset(kFashionTest, 200);
-    QTRY_COMPARE_WITH_TIMEOUT(data.count(), 1, 60000);
+    const auto images = openFashion(*w, 200);
+    QCOMPARE(images.size(), 200);
     QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, 60000);
-    const auto images = data.first().at(1).value<QVector<QImage>>();
     auto model = bundledModel();
     const auto core = interpolate(model.model, image8(images[0]), image8(images[1]), 9, false);
     const auto& r = w->interpolationPanel()->lastResult();
@@ -181,9 +179,8 @@ class TestStudio : public QObject {
     auto w = openStudio();
     QVERIFY(w);
     QSignalSpy shown(w->interpolationPanel(), &InterpolationPanel::interpolationShown);
-    QSignalSpy data(w->session(), &ModelSession::datasetOpened);
-    w->session()->openDataset(kFashionTest, 20);
-    QTRY_VERIFY_WITH_TIMEOUT(data.count() == 1 && shown.count() >= 1, 60000);
+    QCOMPARE(openFashion(*w, 20).size(), 20);
+    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, 60000);
     const QString out = dir_.filePath("frames");
     QDir().mkpath(out);
     for (const char* name : {"frame-000.png", "frame-042.png", "notes.txt"}) std::ofstream((out + "/" + name).toStdString()) << "old";
