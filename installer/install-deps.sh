@@ -9,6 +9,7 @@ packages=(
   libsleef-dev            # vectorised exp/log for the fused mixture-of-logistics kernels (torch uses it too)
   libgloo-dev             # headers of Gloo, the transport of LibTorch's ProcessGroupGloo (distributed training)
   libopenblas0-pthread    # fast BLAS for LibTorch's generic BLAS alternative (reference BLAS is ~2.5x slower)
+  libjemalloc-dev         # malloc of flowpp and flowpp-studio: a third less peak memory in training than glibc's
   nlohmann-json3-dev      # configs, metrics and bench output
   libcli11-dev            # command-line parsing for `flowpp`
   libopencv-dev           # image files (PNG/JPEG) and GIF-free frame export

@@ -145,7 +145,8 @@ ModelInfo describeModel(const LoadedModel& loaded, const torch::Device& device) 
   info.name = QString::fromStdString(c.name);
   info.description = QString::fromStdString(c.description);
   info.configJson = QString::fromStdString(c.toJson().dump(2));
-  info.device = device.is_cuda() ? "CUDA" : QString("CPU, %1 threads").arg(torch::get_num_threads());
+  const int threads = torch::get_num_threads();
+  info.device = device.is_cuda() ? "CUDA" : QString("CPU, %1 thread%2").arg(threads).arg(threads == 1 ? "" : "s");
   info.parameters = loaded.model->parameterCount();
   info.channels = c.channels, info.height = c.height, info.width = c.width, info.nBits = c.nBits;
   info.variationalDequantization = loaded.model->variationalDequantization();

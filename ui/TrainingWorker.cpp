@@ -1,9 +1,9 @@
 #include "TrainingWorker.h"
 
-#include <malloc.h>
 
 #include "data/Dataset.h"
 #include "train/Trainer.h"
+#include "util/Runtime.h"
 
 namespace flowpp::ui {
 
@@ -54,7 +54,7 @@ void TrainingWorker::run() {
       Q_EMIT jobFailed(job.name, QString::fromStdString(e.what()));
     }
   }
-  malloc_trim(0);  // hand the run's activations back to the system: the studio stays small after training
+  releaseFreeMemory();  // hand the run's activations back to the system: the studio stays small after training
 }
 
 }  // namespace flowpp::ui

@@ -197,6 +197,12 @@ void runBench(const BenchArgs& a) {
     model->logLikelihood(x.narrow(0, 0, 1));
     flops = counter.flops();
   }
+  double sampleFlops = 0;
+  {
+    FlopCounter counter;
+    model->sample(16, 1.0, 0);
+    sampleFlops = counter.flops();
+  }
   DecodeResult newton, bisect;
   const double newtonSecs = timeIt(device, a.steps, [&] { newton = model->sample(16, 1.0, 0); });
   if (a.profile) profile["sample16"] = profileOf("16 samples", [&] { model->sample(16, 1.0, 0); });
@@ -211,6 +217,7 @@ void runBench(const BenchArgs& a) {
       {"device", device.str()},
       {"threads", {{"torch_intra_op", runtime.torchThreads}, {"torch_inter_op", runtime.interopThreads},
                    {"blas", runtime.blasThreads}, {"blas_library", runtime.blas}, {"mixture_kernels", mixLogisticKernelIsa()}}},
+      {"allocator", runtime.allocator},
       {"batch_size", a.batch},
       {"train_images_per_sec", a.batch / trainSecs},
       {"train_peak_rss_mib", trainRss},
@@ -218,6 +225,10 @@ void runBench(const BenchArgs& a) {
       {"sample16_latency_ms", newtonSecs * 1e3},
       {"sample16_newton_mean_iterations", newton.meanIterations},
       {"sample16_bisection_latency_ms", bisectSecs * 1e3},
+      // Convolution and attention FLOPs of 16 samples, and the time they need at the matrix peak:
+      // a floor for the latency on this machine (the elementwise work comes on top).
+      {"sample16_gflops", sampleFlops / 1e9},
+      {"sample16_matmul_floor_ms", sampleFlops / 1e9 / peak * 1e3},
       {"sample16_bisection_mean_iterations", bisect.meanIterations},
       {"forward_gflops_per_image", flops / 1e9},
       {"matmul_peak_gflops", peak},

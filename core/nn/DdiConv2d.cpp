@@ -1,5 +1,6 @@
 #include "nn/DdiConv2d.h"
 
+#include "nn/ConcatEluConv.h"
 #include "nn/DataInit.h"
 #include "nn/FlopCounter.h"
 #include "util/Random.h"
@@ -37,6 +38,13 @@ torch::Tensor DdiConv2dImpl::forward(const torch::Tensor& x) {
   const auto k = options_.kernel();
   FlopCounter::add(2.0 * x.size(0) * x.size(2) * x.size(3) * options_.in() * options_.out() * k * k);
   return torch::conv2d(x, effectiveWeight(), bias_, 1, k / 2);
+}
+
+torch::Tensor DdiConv2dImpl::forwardConcatElu(const torch::Tensor& x) {
+  if (DataInitGuard::active()) return forward(concatElu(x));
+  const auto k = options_.kernel();
+  FlopCounter::add(2.0 * x.size(0) * x.size(2) * x.size(3) * options_.in() * options_.out() * k * k);
+  return concatEluConv2d(x, effectiveWeight(), bias_);
 }
 
 }  // namespace flowpp

@@ -19,6 +19,8 @@ class DdiConv2dImpl : public torch::nn::Module {
  public:
   explicit DdiConv2dImpl(const DdiConv2dOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
+  // forward(concatElu(x)) that keeps only x for backward (nn/ConcatEluConv.h); in() is 2 * x's channels.
+  torch::Tensor forwardConcatElu(const torch::Tensor& x);
 
  private:
   torch::Tensor effectiveWeight() const;

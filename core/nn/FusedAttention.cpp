@@ -121,10 +121,15 @@ void backwardCpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Te
   });
 }
 
+struct ChannelsLayout {
+  int64_t batch = 0, height = 0, width = 0;  // batch 0: keep [BH, N, d]
+};
+
 class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFunction> {
  public:
+  // channels.batch > 0: the output (and the copy kept for backward) is [B, heads * d, H, W].
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& qIn, const torch::Tensor& kIn,
-                               const torch::Tensor& vIn, double scale, bool tensorOps) {
+                               const torch::Tensor& vIn, double scale, bool tensorOps, ChannelsLayout channels) {
     RECORD_FUNCTION("flowpp::fused_attention", std::vector<c10::IValue>());
     torch::NoGradGuard noGrad;
     auto q = qIn.contiguous(), k = kIn.contiguous(), v = vIn.contiguous();
@@ -134,9 +139,11 @@ class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFu
       forwardCpu(q, k, v, scale, out, lse);
     else
       forwardGroup(q, k, v, scale, out, lse);
+    if (channels.batch > 0) out = toChannels(out, channels);
     ctx->save_for_backward({q, k, v, out, lse});
     ctx->saved_data["scale"] = scale;
     ctx->saved_data["tensor_ops"] = tensorOps;
+    ctx->saved_data["batch"] = channels.batch;
     return out;
   }
 
@@ -144,15 +151,28 @@ class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFu
     RECORD_FUNCTION("flowpp::fused_attention_backward", std::vector<c10::IValue>());
     torch::NoGradGuard noGrad;
     auto saved = ctx->get_saved_variables();
-    const auto &q = saved[0], &k = saved[1], &v = saved[2], &out = saved[3], &lse = saved[4];
+    const auto &q = saved[0], &k = saved[1], &v = saved[2], &lse = saved[4];
     const double scale = ctx->saved_data["scale"].toDouble();
-    auto go = grads[0].contiguous();
+    const int64_t batch = ctx->saved_data["batch"].toInt();
+    auto out = batch > 0 ? fromChannels(saved[3], q) : saved[3];
+    auto go = batch > 0 ? fromChannels(grads[0], q) : grads[0].contiguous();
     auto gq = torch::empty_like(q), gk = torch::empty_like(k), gv = torch::empty_like(v);
     if (q.device().is_cpu() && !ctx->saved_data["tensor_ops"].toBool())
       backwardCpu(q, k, v, out, lse, go, scale, gq, gk, gv);
     else
       backwardGroup(q, k, v, out, lse, go, scale, gq, gk, gv);
-    return {gq, gk, gv, torch::Tensor(), torch::Tensor()};
+    return {gq, gk, gv, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+
+ private:
+  // [B * heads, N, d] <-> [B, heads * d, H, W] (N = H * W).
+  static torch::Tensor toChannels(const torch::Tensor& out, const ChannelsLayout& c) {
+    const int64_t heads = out.size(0) / c.batch, n = out.size(1), d = out.size(2);
+    return out.view({c.batch, heads, n, d}).permute({0, 1, 3, 2}).reshape({c.batch, heads * d, c.height, c.width});
+  }
+  static torch::Tensor fromChannels(const torch::Tensor& x, const torch::Tensor& q) {
+    const int64_t batch = x.size(0), n = q.size(1), d = q.size(2), heads = q.size(0) / batch;
+    return x.reshape({batch, heads, d, n}).transpose(2, 3).contiguous().view({batch * heads, n, d});
   }
 };
 
@@ -160,12 +180,20 @@ class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFu
 
 torch::Tensor fusedAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale) {
   TORCH_CHECK(q.dim() == 3 && q.sizes() == k.sizes() && q.sizes() == v.sizes(), "fused attention: q, k, v must be [BH, N, d] alike");
-  return FusedAttentionFunction::apply(q, k, v, scale, false);
+  return FusedAttentionFunction::apply(q, k, v, scale, false, ChannelsLayout{});
 }
 
 torch::Tensor fusedAttentionTensorOps(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale) {
   TORCH_CHECK(q.dim() == 3 && q.sizes() == k.sizes() && q.sizes() == v.sizes(), "fused attention: q, k, v must be [BH, N, d] alike");
-  return FusedAttentionFunction::apply(q, k, v, scale, true);
+  return FusedAttentionFunction::apply(q, k, v, scale, true, ChannelsLayout{});
+}
+
+torch::Tensor fusedAttentionToChannels(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                       double scale, int64_t batch, int64_t height, int64_t width) {
+  TORCH_CHECK(q.dim() == 3 && q.sizes() == k.sizes() && q.sizes() == v.sizes(), "fused attention: q, k, v must be [BH, N, d] alike");
+  TORCH_CHECK(batch > 0 && q.size(0) % batch == 0 && q.size(1) == height * width,
+              "fused attention: q must be [batch * heads, height * width, d]");
+  return FusedAttentionFunction::apply(q, k, v, scale, false, ChannelsLayout{batch, height, width});
 }
 
 torch::Tensor plainAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale) {

@@ -13,6 +13,11 @@ namespace flowpp {
 
 // q, k, v: [BH, N, d] (any float dtype, any device). Differentiable in q, k and v.
 torch::Tensor fusedAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale);
+// The same, with the heads' outputs side by side as channels, [B, heads * d, H, W], for q, k, v of
+// [B * heads, H * W, d]: the layout the next convolution reads. Only this copy is kept for backward
+// (not also the [BH, N, d] one), one activation less per attention block of training memory.
+torch::Tensor fusedAttentionToChannels(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                       double scale, int64_t batch, int64_t height, int64_t width);
 // The non-CPU algorithm (tensor ops on tiles), run on any device: how its correctness is tested on
 // machines without a GPU.
 torch::Tensor fusedAttentionTensorOps(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale);

@@ -4,6 +4,7 @@
 
 #include "nn/FlopCounter.h"
 #include "nn/FusedAttention.h"
+#include "nn/GatedResidual.h"
 #include "util/Random.h"
 
 namespace flowpp {
@@ -23,8 +24,7 @@ torch::Tensor GatedAttentionImpl::attend(const torch::Tensor& qkv) const {
   // [B, 3F, H, W] -> three [B * heads, N, d]
   auto parts = qkv.view({b, 3, heads, d, n}).permute({1, 0, 2, 4, 3}).reshape({3, b * heads, n, d});
   FlopCounter::add(4.0 * b * heads * n * n * d);
-  auto out = fusedAttention(parts[0], parts[1], parts[2], 1.0 / std::sqrt(static_cast<double>(d)));
-  return out.view({b, heads, n, d}).permute({0, 1, 3, 2}).reshape({b, f, h, w});
+  return fusedAttentionToChannels(parts[0], parts[1], parts[2], 1.0 / std::sqrt(static_cast<double>(d)), b, h, w);
 }
 
 torch::Tensor GatedAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& posEmb) {
@@ -36,8 +36,7 @@ torch::Tensor GatedAttentionImpl::forward(const torch::Tensor& x, const torch::T
     c = std::get<0>(qkv.view({qkv.size(0), 3, options_.filters(), qkv.size(2), qkv.size(3)}).max(1));
   }
   c = flowpp::dropout(c, options_.dropout(), is_training());
-  auto ab = gate_->forward(c).chunk(2, 1);
-  return x + ab[0] * torch::sigmoid(ab[1]);
+  return gatedResidual(x, gate_->forward(c));
 }
 
 }  // namespace flowpp

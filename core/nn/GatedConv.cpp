@@ -1,10 +1,9 @@
 #include "nn/GatedConv.h"
 
+#include "nn/GatedResidual.h"
 #include "util/Random.h"
 
 namespace flowpp {
-
-torch::Tensor concatElu(const torch::Tensor& x) { return torch::elu(torch::cat({x, -x}, 1)); }
 
 GatedConvImpl::GatedConvImpl(const GatedConvOptions& o) : options_(o) {
   const auto f = o.filters();
@@ -18,11 +17,12 @@ GatedConvImpl::GatedConvImpl(const GatedConvOptions& o) : options_(o) {
 }
 
 torch::Tensor GatedConvImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
-  auto c = conv_->forward(concatElu(x));
-  if (contextProj_ && context.defined()) c = c + contextProj_->forward(concatElu(context));
-  c = flowpp::dropout(concatElu(c), options_.dropout(), is_training());
-  auto ab = gate_->forward(c).chunk(2, 1);
-  return x + ab[0] * torch::sigmoid(ab[1]);
+  auto c = conv_->forwardConcatElu(x);
+  if (contextProj_ && context.defined()) c = c + contextProj_->forwardConcatElu(context);
+  // Dropout sits between the activation and the gate, so that pair is fused only when it is off.
+  const bool dropout = options_.dropout() > 0 && is_training();
+  auto ab = dropout ? gate_->forward(flowpp::dropout(concatElu(c), options_.dropout(), true)) : gate_->forwardConcatElu(c);
+  return gatedResidual(x, ab);
 }
 
 }  // namespace flowpp

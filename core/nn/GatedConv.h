@@ -4,11 +4,10 @@
 //   c = nin(c) -> 2F; return x + a * sigmoid(b)   (a, b = halves of c).
 #include <torch/torch.h>
 
+#include "nn/ConcatEluConv.h"
 #include "nn/DdiConv2d.h"
 
 namespace flowpp {
-
-torch::Tensor concatElu(const torch::Tensor& x);
 
 struct GatedConvOptions {
   explicit GatedConvOptions(int64_t filters) : filters_(filters) {}

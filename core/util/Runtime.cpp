@@ -5,6 +5,7 @@
 #endif
 
 #include <dlfcn.h>
+#include <malloc.h>
 
 #include <ATen/Context.h>
 #include <ATen/Functions.h>
@@ -38,7 +39,26 @@ int blasThreads() {
   if (auto get = symbol<int (*)()>("MKL_Get_Max_Threads")) return get();
   return -1;
 }
+
+// The malloc in effect: the executables link jemalloc where it was found at build time (the core
+// does not), so ask the process for jemalloc's mallctl instead of naming it at link time.
+std::string allocatorName() {
+  const char* version = nullptr;
+  size_t size = sizeof(version);
+  if (auto mallctl = symbol<int (*)(const char*, void*, size_t*, void*, size_t)>("mallctl");
+      mallctl && mallctl("version", &version, &size, nullptr, 0) == 0 && version)
+    return std::string("jemalloc ") + version;
+  return "glibc";
+}
 }  // namespace
+
+void releaseFreeMemory() {
+  // "arena.4096.purge": every arena (4096 is jemalloc's MALLCTL_ARENAS_ALL).
+  if (auto mallctl = symbol<int (*)(const char*, void*, size_t*, void*, size_t)>("mallctl"))
+    mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
+  else
+    malloc_trim(0);
+}
 
 bool setBlasThreads(int threads) {
   if (auto set = symbol<void (*)(int)>("openblas_set_num_threads")) return set(threads), true;
@@ -71,6 +91,7 @@ RuntimeInfo runtimeInfo() {
   info.blasThreads = blasThreads();
   info.torchThreads = at::get_num_threads();
   info.interopThreads = at::get_num_interop_threads();
+  info.allocator = allocatorName();
   return info;
 }
 

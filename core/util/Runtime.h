@@ -15,6 +15,7 @@ struct RuntimeInfo {
   int blasThreads = -1;    // the BLAS library's own thread count (-1: cannot be read)
   int torchThreads = 1;    // torch intra-op threads
   int interopThreads = 1;  // torch inter-op threads
+  std::string allocator;   // "jemalloc 5.3.0-..." when the program links it (app/Allocator.cpp), else "glibc"
 };
 
 // threads <= 0: all cores. Returns what is in effect. Call again to change the thread count.
@@ -25,6 +26,10 @@ RuntimeInfo runtimeInfo();
 // for threads that run many tiny operations side by side (the playground trains two flows on two
 // threads), where an OpenMP team per thread would oversubscribe the cores (measured 2.9x slower).
 void useOneTorchThreadHere();
+
+// Gives the memory malloc holds but no longer uses back to the system (jemalloc's purge, or glibc's
+// malloc_trim): after a training run, so that a long-lived program does not keep its peak.
+void releaseFreeMemory();
 
 // Sets the BLAS library's own thread count (returns false when the library offers no way to).
 bool setBlasThreads(int threads);

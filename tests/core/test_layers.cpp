@@ -14,7 +14,9 @@
 #include "flows/PixelPreprocess.h"
 #include "model/VariationalDequantizer.h"
 #include "nn/DataInit.h"
+#include "nn/ConcatEluConv.h"
 #include "nn/FusedAttention.h"
+#include "nn/GatedResidual.h"
 
 using namespace flowpp;
 using namespace flowpp::test;
@@ -43,6 +45,18 @@ void checkLayer(const std::function<FlowOutput(const torch::Tensor&)>& fwd,
   double ours = fwd(x).logdet.sum().item<double>();
   QVERIFY2(std::abs(brute - ours) <= 1e-3, qPrintable(QString("log-det %1 vs brute force %2").arg(ours).arg(brute)));
   toDtype(torch::kFloat);
+}
+
+// A fused function against its written-out form, in float64: the values, then the gradient of every
+// input through sum(out * weights).
+void checkSameValuesAndGradients(const torch::Tensor& plain, const torch::Tensor& fused, const std::vector<torch::Tensor>& inputs,
+                                 const torch::Tensor& weights) {
+  QCOMPARE(fused.sizes(), plain.sizes());
+  QVERIFY2(torch::allclose(fused, plain, 1e-10, 1e-12), qPrintable(QString("values %1").arg(maxAbsDiff(fused, plain))));
+  auto gp = torch::autograd::grad({(plain * weights).sum()}, inputs);
+  auto gf = torch::autograd::grad({(fused * weights).sum()}, inputs);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    QVERIFY2(torch::allclose(gf[i], gp[i], 1e-9, 1e-11), qPrintable(QString("gradient %1: %2").arg(i).arg(maxAbsDiff(gf[i], gp[i]))));
 }
 
 template <typename M>
@@ -227,6 +241,46 @@ class TestLayers : public QObject {
     // In float32 (the CPU kernel's own exp): within float rounding of the float64 values.
     auto f32 = fusedAttention(q.detach().to(torch::kFloat), k.detach().to(torch::kFloat), v.detach().to(torch::kFloat), scale);
     QVERIFY2(maxAbsDiff(f32, plain) < 2e-5, qPrintable(QString("float32 values %1").arg(maxAbsDiff(f32, plain))));
+  }
+
+  // The heads-as-channels output of the fused attention (what GatedAttention uses) is the plain
+  // attention rearranged, and so are its gradients.
+  void fusedAttentionToChannelsMatchesPlainInFloat64() {
+    RandomScope rng(109);
+    const int64_t b = 2, heads = 3, h = 5, w = 4, d = 6, n = h * w;
+    auto q = randn({b * heads, n, d}, torch::kDouble).requires_grad_();
+    auto k = randn({b * heads, n, d}, torch::kDouble).requires_grad_();
+    auto v = randn({b * heads, n, d}, torch::kDouble).requires_grad_();
+    auto w4 = randn({b, heads * d, h, w}, torch::kDouble);
+    auto plain = plainAttention(q, k, v, 0.4).view({b, heads, n, d}).permute({0, 1, 3, 2}).reshape({b, heads * d, h, w});
+    checkSameValuesAndGradients(plain, fusedAttentionToChannels(q, k, v, 0.4, b, h, w), {q, k, v}, w4);
+  }
+
+  // The memory-saving fused conditioner pieces against their written-out forms: values and the
+  // gradients of every input, in float64 (the 3x3 and 1x1 kernels the conditioner uses).
+  void concatEluConvMatchesPlainInFloat64_data() {
+    QTest::addColumn<int>("kernel");
+    QTest::newRow("3x3") << 3;
+    QTest::newRow("1x1") << 1;
+  }
+  void concatEluConvMatchesPlainInFloat64() {
+    RandomScope rng(111);
+    QFETCH(int, kernel);
+    auto x = (randn({2, 3, 5, 6}, torch::kDouble) * 2).requires_grad_();
+    auto weight = randn({4, 6, kernel, kernel}, torch::kDouble).requires_grad_();
+    auto b = randn({4}, torch::kDouble).requires_grad_();
+    auto w = randn({2, 4, 5, 6}, torch::kDouble);
+    auto plain = torch::conv2d(torch::elu(torch::cat({x, -x}, 1)), weight, b, 1, kernel / 2);
+    checkSameValuesAndGradients(plain, concatEluConv2d(x, weight, b), {x, weight, b}, w);
+  }
+
+  void gatedResidualMatchesPlainInFloat64() {
+    RandomScope rng(113);
+    auto x = randn({2, 3, 4, 5}, torch::kDouble).requires_grad_();
+    auto ab = (randn({2, 6, 4, 5}, torch::kDouble) * 3).requires_grad_();
+    auto w = randn({2, 3, 4, 5}, torch::kDouble);
+    auto halves = ab.chunk(2, 1);
+    checkSameValuesAndGradients(x + halves[0] * torch::sigmoid(halves[1]), gatedResidual(x, ab), {x, ab}, w);
   }
 
   void variationalDequantizerLogQ() {
