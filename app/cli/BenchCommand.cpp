@@ -16,6 +16,7 @@
 #include "util/AtomicFile.h"
 #include "math/MixLogisticFused.h"
 #include "nn/FlopCounter.h"
+#include "nn/FusedAttention.h"
 #include "train/Adam.h"
 #include "util/OpProfile.h"
 #include "util/Random.h"
@@ -197,11 +198,11 @@ void runBench(const BenchArgs& a) {
     model->logLikelihood(x.narrow(0, 0, 1));
     flops = counter.flops();
   }
-  double sampleFlops = 0;
+  double sampleFlops = 0, sampleExps = 0;
   {
     FlopCounter counter;
     model->sample(16, 1.0, 0);
-    sampleFlops = counter.flops();
+    sampleFlops = counter.flops(), sampleExps = counter.exps();
   }
   DecodeResult newton, bisect;
   const double newtonSecs = timeIt(device, a.steps, [&] { newton = model->sample(16, 1.0, 0); });
@@ -209,6 +210,8 @@ void runBench(const BenchArgs& a) {
   const double bisectSecs =
       timeIt(device, std::max(1, a.steps / 2), [&] { bisect = model->sample(16, 1.0, 0, {InverseMethod::Bisection}); });
   const double peak = matmulPeakGflops(device);
+  const double expPeak = device.is_cpu() ? attentionExpPeakGexp() : 0.0;
+  const double sampleFloorMs = (sampleFlops / 1e9 / peak + (expPeak > 0 ? sampleExps / 1e9 / expPeak : 0.0)) * 1e3;
   const double evalImagesPerSec = a.batch / evalSecs;
   nlohmann::json out = {
       {"model", loaded.path},
@@ -225,13 +228,20 @@ void runBench(const BenchArgs& a) {
       {"sample16_latency_ms", newtonSecs * 1e3},
       {"sample16_newton_mean_iterations", newton.meanIterations},
       {"sample16_bisection_latency_ms", bisectSecs * 1e3},
-      // Convolution and attention FLOPs of 16 samples, and the time they need at the matrix peak:
-      // a floor for the latency on this machine (the elementwise work comes on top).
+      // Convolution and attention FLOPs of 16 samples and the time they need at the matrix peak;
+      // with the attention weights' exponentials at the kernel's exp peak, a floor for the latency
+      // on this machine (the rest of the elementwise work comes on top).
       {"sample16_gflops", sampleFlops / 1e9},
       {"sample16_matmul_floor_ms", sampleFlops / 1e9 / peak * 1e3},
+      {"sample16_attention_gexp", sampleExps / 1e9},
+      {"sample16_floor_ms", sampleFloorMs},
       {"sample16_bisection_mean_iterations", bisect.meanIterations},
       {"forward_gflops_per_image", flops / 1e9},
       {"matmul_peak_gflops", peak},
+      {"exp_peak_gexp_per_sec", expPeak},
+      // A convolution's backward is two products the size of its forward: a training step is at
+      // least 3x the forward FLOPs, so at the matrix peak no more than this many images/s.
+      {"train_matmul_ceiling_images_per_sec", peak / (3.0 * flops / 1e9)},
       {"eval_achieved_gflops", flops * evalImagesPerSec / 1e9},
       {"eval_fraction_of_matmul_peak", flops * evalImagesPerSec / 1e9 / peak},
       {"peak_rss_mib", peakRssMib()},

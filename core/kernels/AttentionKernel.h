@@ -25,12 +25,33 @@ inline namespace CPU_CAPABILITY {
 using at::vec::Vectorized;
 
 constexpr int kRows = 4;  // queries processed together
+// Two key vectors (or two channels) per step: with kRows rows that makes eight independent
+// multiply-add chains, enough to hide the FMA latency (four cycles, two units) on current x86.
+constexpr int kCols = 2;
 
 template <typename T>
 T horizontalSum(const Vectorized<T>& v) {
   T lanes[Vectorized<T>::size()];
   v.store(lanes);
   return std::accumulate(lanes, lanes + Vectorized<T>::size(), T(0));
+}
+
+// row[j] = exp(row[j] - shift) for j < n; returns their sum. One vector a step: the exp's constants
+// fill the registers, and a second stream would spill the running sum to the stack.
+template <typename T>
+T expShiftSum(T* row, int64_t n, T shift) {
+  using V = Vectorized<T>;
+  V sum(0);
+  const V s(shift);
+  int64_t j = 0;
+  for (; j + V::size() <= n; j += V::size()) {
+    const V e = fastExp(V::loadu(row + j) - s);
+    e.store(row + j);
+    sum = sum + e;
+  }
+  T total = horizontalSum(sum);
+  for (; j < n; ++j) total += row[j] = std::exp(row[j] - shift);
+  return total;
 }
 
 template <typename T>
@@ -42,8 +63,8 @@ struct HeadBuffers {
   std::vector<T> weights, other, rows;    // [kRows][nPad], [kRows][nPad], [kRows][d]
 
   HeadBuffers(const T* k, const T* v, int64_t n_, int64_t d_)
-      : n(n_), d(d_), nPad((n_ + L - 1) / L * L), kT(d_ * nPad, T(0)), vT(d_ * nPad, T(0)),
-        weights(kRows * nPad), other(kRows * nPad), rows(kRows * d_) {
+      : n(n_), d(d_), nPad((n_ + kCols * L - 1) / (kCols * L) * (kCols * L)), kT(d_ * nPad, T(0)),
+        vT(d_ * nPad, T(0)), weights(kRows * nPad), other(kRows * nPad), rows(kRows * d_) {
     for (int64_t j = 0; j < n; ++j)
       for (int64_t c = 0; c < d; ++c) kT[c * nPad + j] = k[j * d + c], vT[c * nPad + j] = v[j * d + c];
   }
@@ -52,51 +73,57 @@ struct HeadBuffers {
   T* otherRow(int t) { return &other[t * nPad]; }
   T* row(int t) { return &rows[t * d]; }
 
-  // out_t[j] = sum_c x_t[c] * mT[c][j] for the kRows rows x_t (rows of `x`, stride d).
+  // out_t[j] = sum_c x_t[c] * mT[c][j] for the kRows rows x_t (rows of `x`, stride d), two key
+  // vectors at a time.
   void scores(const T* x, const std::vector<T>& mT, std::vector<T>& out) const {
-    for (int64_t j = 0; j < nPad; j += L) {
-      std::array<V, kRows> acc;
-      acc.fill(V(0));
+    for (int64_t j = 0; j < nPad; j += kCols * L) {
+      std::array<V, kRows> acc0, acc1;
+      acc0.fill(V(0)), acc1.fill(V(0));
       for (int64_t c = 0; c < d; ++c) {
-        const V m = V::loadu(&mT[c * nPad + j]);
-        for (int t = 0; t < kRows; ++t) acc[t] = at::vec::fmadd(V(x[t * d + c]), m, acc[t]);
+        const V m0 = V::loadu(&mT[c * nPad + j]), m1 = V::loadu(&mT[c * nPad + j + L]);
+        for (int t = 0; t < kRows; ++t) {
+          const V xt(x[t * d + c]);
+          acc0[t] = at::vec::fmadd(xt, m0, acc0[t]);
+          acc1[t] = at::vec::fmadd(xt, m1, acc1[t]);
+        }
       }
-      for (int t = 0; t < kRows; ++t) acc[t].store(&out[t * nPad + j]);
+      for (int t = 0; t < kRows; ++t) acc0[t].store(&out[t * nPad + j]), acc1[t].store(&out[t * nPad + j + L]);
     }
   }
 
-  // result_t[c] = sum_j w_t[j] * mT[c][j] for each of the kRows weight rows.
-  void weightedSums(const std::vector<T>& w, const std::vector<T>& mT, int64_t c, std::array<T, kRows>& result) const {
-    std::array<V, kRows> acc;
-    acc.fill(V(0));
+  // result[i][t] = sum_j w_t[j] * mT[c + i][j] for each of the kRows weight rows and the
+  // channels c and c + 1 (c + 1 only when `two`): each weight vector loaded serves both channels.
+  void weightedSums(const std::vector<T>& w, const std::vector<T>& mT, int64_t c, bool two,
+                    std::array<std::array<T, kRows>, kCols>& result) const {
+    std::array<V, kRows> acc0, acc1;
+    acc0.fill(V(0)), acc1.fill(V(0));
+    const T* m0 = &mT[c * nPad];
+    const T* m1 = &mT[(two ? c + 1 : c) * nPad];
     for (int64_t j = 0; j < nPad; j += L) {
-      const V m = V::loadu(&mT[c * nPad + j]);
-      for (int t = 0; t < kRows; ++t) acc[t] = at::vec::fmadd(V::loadu(&w[t * nPad + j]), m, acc[t]);
+      const V a = V::loadu(m0 + j), b = V::loadu(m1 + j);
+      for (int t = 0; t < kRows; ++t) {
+        const V wt = V::loadu(&w[t * nPad + j]);
+        acc0[t] = at::vec::fmadd(wt, a, acc0[t]);
+        acc1[t] = at::vec::fmadd(wt, b, acc1[t]);
+      }
     }
-    for (int t = 0; t < kRows; ++t) result[t] = horizontalSum(acc[t]);
+    for (int t = 0; t < kRows; ++t) result[0][t] = horizontalSum(acc0[t]), result[1][t] = horizontalSum(acc1[t]);
   }
 
-  // Padded keys score -inf, so they weigh exp(-inf) = 0.
+  // Padded keys score -inf, so they weigh exp(-inf) = 0 (1.6e-38 with the float fastExp, against a
+  // row sum of at least 1), and their zero-padded values and keys add nothing to the products.
   void maskPadding(T* scoresRow) const { std::fill(scoresRow + n, scoresRow + nPad, -std::numeric_limits<T>::infinity()); }
 
   T maxOf(const T* scoresRow) const {  // vectorised: a scalar running max stalls on its own chain
-    V m = V::loadu(scoresRow);
-    for (int64_t j = L; j < nPad; j += L) m = at::vec::maximum(m, V::loadu(scoresRow + j));
+    V m0 = V::loadu(scoresRow), m1 = V::loadu(scoresRow + L);
+    for (int64_t j = kCols * L; j < nPad; j += kCols * L)
+      m0 = at::vec::maximum(m0, V::loadu(scoresRow + j)), m1 = at::vec::maximum(m1, V::loadu(scoresRow + j + L));
     T lanes[L];
-    m.store(lanes);
+    at::vec::maximum(m0, m1).store(lanes);
     return *std::max_element(lanes, lanes + L);
   }
 
-  // row[j] = exp(row[j] - shift); returns their sum.
-  T exponentiate(T* row, T shift) const {
-    V sum(0);
-    for (int64_t j = 0; j < nPad; j += L) {
-      const V e = fastExp(V::loadu(row + j) - V(shift));
-      e.store(row + j);
-      sum = sum + e;
-    }
-    return horizontalSum(sum);
-  }
+  T exponentiate(T* row, T shift) const { return expShiftSum(row, nPad, shift); }
 
   // The scaled queries i0.. of a block (zero rows past the end).
   int loadRows(const T* q, int64_t i0, T scale) {
@@ -111,7 +138,8 @@ struct HeadBuffers {
 template <typename T>
 void attentionForwardHead(const AttentionHead<T>& h, T* out, T* lse) {
   HeadBuffers<T> b(h.k, h.v, h.n, h.d);
-  std::array<T, kRows> l{}, sums{};
+  std::array<T, kRows> l{};
+  std::array<std::array<T, kRows>, kCols> sums{};
   for (int64_t i0 = 0; i0 < h.n; i0 += kRows) {
     const int count = b.loadRows(h.q, i0, h.scale);
     b.scores(b.rows.data(), b.kT, b.weights);
@@ -121,9 +149,13 @@ void attentionForwardHead(const AttentionHead<T>& h, T* out, T* lse) {
       l[t] = b.exponentiate(b.weightRow(t), m);
       if (t < count) lse[i0 + t] = m + std::log(l[t]);
     }
-    for (int64_t c = 0; c < h.d; ++c) {
-      b.weightedSums(b.weights, b.vT, c, sums);
-      for (int t = 0; t < count; ++t) out[(i0 + t) * h.d + c] = sums[t] / l[t];
+    for (int64_t c = 0; c < h.d; c += kCols) {
+      const bool two = c + 1 < h.d;
+      b.weightedSums(b.weights, b.vT, c, two, sums);
+      for (int t = 0; t < count; ++t) {
+        out[(i0 + t) * h.d + c] = sums[0][t] / l[t];
+        if (two) out[(i0 + t) * h.d + c + 1] = sums[1][t] / l[t];
+      }
     }
   }
 }
@@ -135,7 +167,7 @@ void attentionBackwardHead(const AttentionHead<T>& h, const T* out, const T* lse
   HeadBuffers<T> b(h.k, h.v, h.n, h.d);
   const int64_t nPad = b.nPad, d = h.d;
   std::vector<T> gkT(d * nPad, T(0)), gvT(d * nPad, T(0)), go(kRows * d);
-  std::array<T, kRows> sums{};
+  std::array<std::array<T, kRows>, kCols> sums{};
   for (int64_t i0 = 0; i0 < h.n; i0 += kRows) {
     const int count = b.loadRows(h.q, i0, h.scale);
     std::fill(go.begin(), go.end(), T(0));
@@ -152,9 +184,16 @@ void attentionBackwardHead(const AttentionHead<T>& h, const T* out, const T* lse
       if (t >= count) std::fill(w, w + nPad, T(0));  // rows past the end contribute nothing
       for (int64_t j = 0; j < nPad; j += V::size()) (V::loadu(w + j) * (V::loadu(ds + j) - V(rowDot))).store(ds + j);
     }
+    for (int64_t c = 0; c < d; c += kCols) {
+      const bool two = c + 1 < d;
+      b.weightedSums(b.other, b.kT, c, two, sums);
+      for (int t = 0; t < count; ++t) {
+        gq[(i0 + t) * d + c] = h.scale * sums[0][t];
+        if (two) gq[(i0 + t) * d + c + 1] = h.scale * sums[1][t];
+      }
+    }
+    // dV and dK (kept transposed): per channel, each row's weights and dS scaled and added.
     for (int64_t c = 0; c < d; ++c) {
-      b.weightedSums(b.other, b.kT, c, sums);
-      for (int t = 0; t < count; ++t) gq[(i0 + t) * d + c] = h.scale * sums[t];
       std::array<V, kRows> goc, qc;
       for (int t = 0; t < kRows; ++t) goc[t] = V(go[t * d + c]), qc[t] = V(b.rows[t * d + c]);
       T* gvRow = &gvT[c * nPad];

@@ -1,8 +1,8 @@
 #pragma once
-// The interface between the fused ops (math/MixLogisticFused.cpp, nn/FusedAttention.cpp) and their
-// hand-vectorised CPU kernels (kernels/MixLogisticKernel.h, kernels/AttentionKernel.h), and the
-// table that picks the kernels' build at run time: AVX2 + FMA where the CPU has it, portable code
-// otherwise. Torch-free.
+// The interface between the fused ops (math/MixLogisticFused.cpp, nn/FusedAttention.cpp,
+// nn/ConcatEluConv.cpp) and their hand-vectorised CPU kernels (kernels/MixLogisticKernel.h,
+// kernels/AttentionKernel.h, kernels/ConcatEluKernel.h), and the table that picks the kernels'
+// build at run time: AVX2 + FMA where the CPU has it, portable code otherwise. Torch-free.
 #include <cstdint>
 
 namespace flowpp::kernels {
@@ -63,6 +63,13 @@ struct CpuKernels {
                                  float* gq, float* gk, float* gv);
   void (*attentionBackwardDouble)(const AttentionHead<double>&, const double* out, const double* lse,
                                   const double* gradOut, double* gq, double* gk, double* gv);
+  float (*expShiftSumFloat)(float* row, int64_t n, float shift);  // the attention weights' exp, for bench
+  // concat_elu of n positions: pos = elu(x), neg = elu(-x); and its backward from pos and neg.
+  void (*concatEluFloat)(const float* x, float* pos, float* neg, int64_t n);
+  void (*concatEluDouble)(const double* x, double* pos, double* neg, int64_t n);
+  void (*concatEluGradFloat)(const float* pos, const float* neg, const float* gPos, const float* gNeg, float* gx, int64_t n);
+  void (*concatEluGradDouble)(const double* pos, const double* neg, const double* gPos, const double* gNeg, double* gx,
+                              int64_t n);
   const char* isa;
 };
 

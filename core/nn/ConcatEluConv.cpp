@@ -1,6 +1,9 @@
 #include "nn/ConcatEluConv.h"
 
+#include <ATen/Parallel.h>
 #include <ATen/record_function.h>
+
+#include "kernels/CpuKernels.h"
 
 namespace flowpp {
 
@@ -9,13 +12,88 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
+bool useKernel(const torch::Tensor& x) {
+  return x.device().is_cpu() && (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble);
+}
+
+void call(const kernels::CpuKernels& k, const float* x, float* pos, float* neg, int64_t n) { k.concatEluFloat(x, pos, neg, n); }
+void call(const kernels::CpuKernels& k, const double* x, double* pos, double* neg, int64_t n) { k.concatEluDouble(x, pos, neg, n); }
+void call(const kernels::CpuKernels& k, const float* pos, const float* neg, const float* gPos, const float* gNeg, float* gx,
+          int64_t n) {
+  k.concatEluGradFloat(pos, neg, gPos, gNeg, gx, n);
+}
+void call(const kernels::CpuKernels& k, const double* pos, const double* neg, const double* gPos, const double* gNeg,
+          double* gx, int64_t n) {
+  k.concatEluGradDouble(pos, neg, gPos, gNeg, gx, n);
+}
+
+// elu([x, -x]) along dim 1, [B, C, ...] -> [B, 2C, ...]. On the CPU one pass with one exponential
+// per input (kernels/ConcatEluKernel.h), each image's C * H * W positions one run.
+torch::Tensor concatEluValues(const torch::Tensor& xIn) {
+  if (!useKernel(xIn)) return torch::elu(torch::cat({xIn, -xIn}, 1));
+  auto x = xIn.contiguous();
+  auto sizes = x.sizes().vec();
+  sizes[1] *= 2;
+  auto out = torch::empty(sizes, x.options());
+  const int64_t run = x.numel() / std::max<int64_t>(1, x.size(0));
+  const auto& k = kernels::cpuKernels();
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "concat_elu", [&] {
+    const scalar_t* in = x.data_ptr<scalar_t>();
+    scalar_t* o = out.data_ptr<scalar_t>();
+    at::parallel_for(0, x.size(0), 1, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) call(k, in + b * run, o + 2 * b * run, o + (2 * b + 1) * run, run);
+    });
+  });
+  return out;
+}
+
+// The gradient of x from the outputs e = elu([x, -x]) and their gradient ge: elu'(z) = min(elu(z), 0) + 1.
+torch::Tensor concatEluBackward(const torch::Tensor& eIn, const torch::Tensor& geIn) {
+  if (!useKernel(eIn)) {
+    auto halves = eIn.chunk(2, 1), gHalves = geIn.chunk(2, 1);
+    return gHalves[0] * (halves[0].clamp_max(0) + 1) - gHalves[1] * (halves[1].clamp_max(0) + 1);
+  }
+  auto e = eIn.contiguous(), ge = geIn.contiguous();
+  auto sizes = e.sizes().vec();
+  sizes[1] /= 2;
+  auto gx = torch::empty(sizes, e.options());
+  const int64_t run = gx.numel() / std::max<int64_t>(1, gx.size(0));
+  const auto& k = kernels::cpuKernels();
+  AT_DISPATCH_FLOATING_TYPES(e.scalar_type(), "concat_elu_backward", [&] {
+    const scalar_t* ep = e.data_ptr<scalar_t>();
+    const scalar_t* gp = ge.data_ptr<scalar_t>();
+    scalar_t* g = gx.data_ptr<scalar_t>();
+    at::parallel_for(0, gx.size(0), 1, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) {
+        const int64_t pos = 2 * b * run, neg = (2 * b + 1) * run;
+        call(k, ep + pos, ep + neg, gp + pos, gp + neg, g + b * run, run);
+      }
+    });
+  });
+  return gx;
+}
+
+// concat_elu on its own (where it is not followed by a fused convolution): keeps its output.
+class ConcatEluFunction : public torch::autograd::Function<ConcatEluFunction> {
+ public:
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x) {
+    auto e = concatEluValues(x);
+    ctx->save_for_backward({e});
+    return e;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+    torch::NoGradGuard noGrad;
+    return {concatEluBackward(ctx->get_saved_variables()[0], grads[0])};
+  }
+};
+
 class ConcatEluConvFunction : public torch::autograd::Function<ConcatEluConvFunction> {
  public:
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
                                const torch::Tensor& bias) {
     RECORD_FUNCTION("flowpp::concat_elu_conv", std::vector<c10::IValue>());
     ctx->save_for_backward({x, weight});
-    return torch::conv2d(concatElu(x), weight, bias, 1, weight.size(2) / 2);
+    return torch::conv2d(concatEluValues(x), weight, bias, 1, weight.size(2) / 2);
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
@@ -24,23 +102,20 @@ class ConcatEluConvFunction : public torch::autograd::Function<ConcatEluConvFunc
     auto saved = ctx->get_saved_variables();
     const auto &x = saved[0], &weight = saved[1];
     const int64_t pad = weight.size(2) / 2;
-    auto e = concatElu(x);
+    auto e = concatEluValues(x);
     auto [ge, gw, gb] = at::convolution_backward(
         grads[0], e, weight, weight.sizes().slice(0, 1), {1, 1}, {pad, pad}, {1, 1}, false, {0, 0}, 1,
         {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2)});
-    torch::Tensor gx;
-    if (ge.defined()) {
-      // elu'(z) is 1 for z > 0 and exp(z) = elu(z) + 1 otherwise: min(elu(z), 0) + 1 in both cases.
-      auto halves = e.chunk(2, 1), gHalves = ge.chunk(2, 1);
-      gx = gHalves[0] * (halves[0].clamp_max(0) + 1) - gHalves[1] * (halves[1].clamp_max(0) + 1);
-    }
-    return {gx, gw, gb};
+    return {ge.defined() ? concatEluBackward(e, ge) : torch::Tensor(), gw, gb};
   }
 };
 
 }  // namespace
 
-torch::Tensor concatElu(const torch::Tensor& x) { return torch::elu(torch::cat({x, -x}, 1)); }
+torch::Tensor concatElu(const torch::Tensor& x) {
+  TORCH_CHECK(x.dim() >= 2, "concat_elu: x [B, C, ...] expected");
+  return ConcatEluFunction::apply(x);
+}
 
 torch::Tensor concatEluConv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   TORCH_CHECK(x.dim() == 4 && weight.dim() == 4 && weight.size(1) == 2 * x.size(1) && bias.defined() &&

@@ -8,6 +8,8 @@
 
 namespace flowpp {
 
+// elu([x, -x]) along dim 1. On the CPU one pass with one exponential per input; keeps its output
+// for backward.
 torch::Tensor concatElu(const torch::Tensor& x);
 
 // conv2d(concatElu(x), weight, bias), stride 1, "same" padding (kernel / 2). Differentiable in x,

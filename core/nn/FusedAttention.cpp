@@ -3,8 +3,10 @@
 #include <ATen/Parallel.h>
 #include <ATen/record_function.h>
 
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "kernels/CpuKernels.h"
 
@@ -194,6 +196,22 @@ torch::Tensor fusedAttentionToChannels(const torch::Tensor& q, const torch::Tens
   TORCH_CHECK(batch > 0 && q.size(0) % batch == 0 && q.size(1) == height * width,
               "fused attention: q must be [batch * heads, height * width, d]");
   return FusedAttentionFunction::apply(q, k, v, scale, false, ChannelsLayout{batch, height, width});
+}
+
+double attentionExpPeakGexp() {
+  const auto& kernels = kernels::cpuKernels();
+  const int64_t threads = at::get_num_threads(), row = 392, reps = 50000;  // a BENCH-S row of weights
+  auto measure = [&] {
+    const auto start = std::chrono::steady_clock::now();
+    at::parallel_for(0, threads, 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> weights(row, 0.5f);  // exp(w - 1) of a w in (0, 1] stays in (0, 1]: no underflow
+      for (int64_t t = begin; t < end; ++t)
+        for (int64_t r = 0; r < reps; ++r) kernels.expShiftSumFloat(weights.data(), row, 1.0f);
+    });
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  measure();  // warm-up
+  return double(threads) * reps * row / measure() / 1e9;
 }
 
 torch::Tensor plainAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale) {

@@ -21,6 +21,10 @@ torch::Tensor fusedAttentionToChannels(const torch::Tensor& q, const torch::Tens
 // The non-CPU algorithm (tensor ops on tiles), run on any device: how its correctness is tested on
 // machines without a GPU.
 torch::Tensor fusedAttentionTensorOps(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale);
+// How many of the attention weights' exponentials per second (billions) the CPU kernel computes
+// with all of torch's threads, on rows that stay in cache: with the matrix-multiply peak, the floor
+// that `flowpp bench` puts under the attention's time.
+double attentionExpPeakGexp();
 // The reference: the same maths with the full weight matrix (what the fused version is tested against).
 torch::Tensor plainAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale);
 

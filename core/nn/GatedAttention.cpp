@@ -24,6 +24,7 @@ torch::Tensor GatedAttentionImpl::attend(const torch::Tensor& qkv) const {
   // [B, 3F, H, W] -> three [B * heads, N, d]
   auto parts = qkv.view({b, 3, heads, d, n}).permute({1, 0, 2, 4, 3}).reshape({3, b * heads, n, d});
   FlopCounter::add(4.0 * b * heads * n * n * d);
+  FlopCounter::addExps(double(b) * heads * n * n);
   return fusedAttentionToChannels(parts[0], parts[1], parts[2], 1.0 / std::sqrt(static_cast<double>(d)), b, h, w);
 }
 

@@ -238,9 +238,17 @@ class TestLayers : public QObject {
       for (int i = 0; i < 3; ++i)
         QVERIFY2(torch::allclose(g[i], gp[i], 1e-9, 1e-11), qPrintable(QString("gradient %1: %2").arg(i).arg(maxAbsDiff(g[i], gp[i]))));
     }
-    // In float32 (the CPU kernel's own exp): within float rounding of the float64 values.
-    auto f32 = fusedAttention(q.detach().to(torch::kFloat), k.detach().to(torch::kFloat), v.detach().to(torch::kFloat), scale);
+    // In float32 (the CPU kernel's own exp and its 8-wide loops): values and gradients within
+    // float rounding of the float64 ones.
+    auto q32 = q.detach().to(torch::kFloat).requires_grad_(), k32 = k.detach().to(torch::kFloat).requires_grad_();
+    auto v32 = v.detach().to(torch::kFloat).requires_grad_();
+    auto f32 = fusedAttention(q32, k32, v32, scale);
     QVERIFY2(maxAbsDiff(f32, plain) < 2e-5, qPrintable(QString("float32 values %1").arg(maxAbsDiff(f32, plain))));
+    auto g32 = torch::autograd::grad({(f32 * w.to(torch::kFloat)).sum()}, {q32, k32, v32});
+    for (int i = 0; i < 3; ++i) {
+      const double err = maxAbsDiff(g32[i].to(torch::kDouble), gp[i]), size = gp[i].abs().max().item<double>();
+      QVERIFY2(err < 1e-4 * std::max(1.0, size), qPrintable(QString("float32 gradient %1: %2").arg(i).arg(err)));
+    }
   }
 
   // The heads-as-channels output of the fused attention (what GatedAttention uses) is the plain
@@ -272,6 +280,23 @@ class TestLayers : public QObject {
     auto w = randn({2, 4, 5, 6}, torch::kDouble);
     auto plain = torch::conv2d(torch::elu(torch::cat({x, -x}, 1)), weight, b, 1, kernel / 2);
     checkSameValuesAndGradients(plain, concatEluConv2d(x, weight, b), {x, weight, b}, w);
+  }
+
+  // concat_elu's own kernel (one exponential per input) against elu(cat(x, -x)): float64 values and
+  // gradients, float32 within rounding, exact zeros and a channels-last input included.
+  void concatEluMatchesPlain() {
+    RandomScope rng(115);
+    auto x = randn({2, 3, 5, 7}, torch::kDouble) * 3;
+    x.index_put_({0, 0, 0}, 0.0);
+    x = x.contiguous(torch::MemoryFormat::ChannelsLast).requires_grad_();
+    auto w = randn({2, 6, 5, 7}, torch::kDouble);
+    checkSameValuesAndGradients(torch::elu(torch::cat({x, -x}, 1)), concatElu(x), {x}, w);
+    auto x32 = x.detach().to(torch::kFloat).requires_grad_();
+    auto e32 = concatElu(x32);
+    QVERIFY(maxAbsDiff(e32.to(torch::kDouble), torch::elu(torch::cat({x, -x}, 1))) < 1e-5);
+    auto g32 = torch::autograd::grad({(e32 * w.to(torch::kFloat)).sum()}, {x32})[0];
+    auto g64 = torch::autograd::grad({(torch::elu(torch::cat({x, -x}, 1)) * w).sum()}, {x})[0];
+    QVERIFY(maxAbsDiff(g32.to(torch::kDouble), g64) < 1e-5);
   }
 
   void gatedResidualMatchesPlainInFloat64() {
