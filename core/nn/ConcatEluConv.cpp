@@ -27,21 +27,33 @@ void call(const kernels::CpuKernels& k, const double* pos, const double* neg, co
   k.concatEluGradDouble(pos, neg, gPos, gNeg, gx, n);
 }
 
+// The runs of positions the kernels take: one per (image, channel) of x, [B, C, ...]; run r's
+// outputs are channel c of the first and of the second half of image b's 2C channels.
+struct Runs {
+  int64_t count, length, channels;
+  explicit Runs(const torch::Tensor& x)
+      : count(x.size(0) * x.size(1)), length(x.numel() / std::max<int64_t>(1, count)), channels(x.size(1)) {}
+  int64_t in(int64_t r) const { return r * length; }
+  int64_t pos(int64_t r) const { return (r + r / channels * channels) * length; }
+  int64_t neg(int64_t r) const { return pos(r) + channels * length; }
+  int64_t grain() const { return std::max<int64_t>(1, 4096 / std::max<int64_t>(1, length)); }  // ~4k positions a task
+};
+
 // elu([x, -x]) along dim 1, [B, C, ...] -> [B, 2C, ...]. On the CPU one pass with one exponential
-// per input (kernels/ConcatEluKernel.h), each image's C * H * W positions one run.
+// per input (kernels/ConcatEluKernel.h).
 torch::Tensor concatEluValues(const torch::Tensor& xIn) {
   if (!useKernel(xIn)) return torch::elu(torch::cat({xIn, -xIn}, 1));
   auto x = xIn.contiguous();
   auto sizes = x.sizes().vec();
   sizes[1] *= 2;
   auto out = torch::empty(sizes, x.options());
-  const int64_t run = x.numel() / std::max<int64_t>(1, x.size(0));
+  const Runs runs(x);
   const auto& k = kernels::cpuKernels();
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "concat_elu", [&] {
     const scalar_t* in = x.data_ptr<scalar_t>();
     scalar_t* o = out.data_ptr<scalar_t>();
-    at::parallel_for(0, x.size(0), 1, [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b) call(k, in + b * run, o + 2 * b * run, o + (2 * b + 1) * run, run);
+    at::parallel_for(0, runs.count, runs.grain(), [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) call(k, in + runs.in(r), o + runs.pos(r), o + runs.neg(r), runs.length);
     });
   });
   return out;
@@ -57,17 +69,15 @@ torch::Tensor concatEluBackward(const torch::Tensor& eIn, const torch::Tensor& g
   auto sizes = e.sizes().vec();
   sizes[1] /= 2;
   auto gx = torch::empty(sizes, e.options());
-  const int64_t run = gx.numel() / std::max<int64_t>(1, gx.size(0));
+  const Runs runs(gx);
   const auto& k = kernels::cpuKernels();
   AT_DISPATCH_FLOATING_TYPES(e.scalar_type(), "concat_elu_backward", [&] {
     const scalar_t* ep = e.data_ptr<scalar_t>();
     const scalar_t* gp = ge.data_ptr<scalar_t>();
     scalar_t* g = gx.data_ptr<scalar_t>();
-    at::parallel_for(0, gx.size(0), 1, [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b) {
-        const int64_t pos = 2 * b * run, neg = (2 * b + 1) * run;
-        call(k, ep + pos, ep + neg, gp + pos, gp + neg, g + b * run, run);
-      }
+    at::parallel_for(0, runs.count, runs.grain(), [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r)
+        call(k, ep + runs.pos(r), ep + runs.neg(r), gp + runs.pos(r), gp + runs.neg(r), g + runs.in(r), runs.length);
     });
   });
   return gx;
