@@ -110,6 +110,20 @@ struct HeadBuffers {
     for (int t = 0; t < kRows; ++t) result[0][t] = horizontalSum(acc0[t]), result[1][t] = horizontalSum(acc1[t]);
   }
 
+  // put(t, c, sum_j w_t[j] * mT[c][j]) for every channel c of the first `count` rows, two channels a pass.
+  template <typename Put>
+  void channelSums(const std::vector<T>& w, const std::vector<T>& mT, int count, Put&& put) const {
+    std::array<std::array<T, kRows>, kCols> sums{};
+    for (int64_t c = 0; c < d; c += kCols) {
+      const bool two = c + 1 < d;
+      weightedSums(w, mT, c, two, sums);
+      for (int t = 0; t < count; ++t) {
+        put(t, c, sums[0][t]);
+        if (two) put(t, c + 1, sums[1][t]);
+      }
+    }
+  }
+
   // Padded keys score -inf, so they weigh exp(-inf) = 0 (1.6e-38 with the float fastExp, against a
   // row sum of at least 1), and their zero-padded values and keys add nothing to the products.
   void maskPadding(T* scoresRow) const { std::fill(scoresRow + n, scoresRow + nPad, -std::numeric_limits<T>::infinity()); }
@@ -139,7 +153,6 @@ template <typename T>
 void attentionForwardHead(const AttentionHead<T>& h, T* out, T* lse) {
   HeadBuffers<T> b(h.k, h.v, h.n, h.d);
   std::array<T, kRows> l{};
-  std::array<std::array<T, kRows>, kCols> sums{};
   for (int64_t i0 = 0; i0 < h.n; i0 += kRows) {
     const int count = b.loadRows(h.q, i0, h.scale);
     b.scores(b.rows.data(), b.kT, b.weights);
@@ -149,14 +162,7 @@ void attentionForwardHead(const AttentionHead<T>& h, T* out, T* lse) {
       l[t] = b.exponentiate(b.weightRow(t), m);
       if (t < count) lse[i0 + t] = m + std::log(l[t]);
     }
-    for (int64_t c = 0; c < h.d; c += kCols) {
-      const bool two = c + 1 < h.d;
-      b.weightedSums(b.weights, b.vT, c, two, sums);
-      for (int t = 0; t < count; ++t) {
-        out[(i0 + t) * h.d + c] = sums[0][t] / l[t];
-        if (two) out[(i0 + t) * h.d + c + 1] = sums[1][t] / l[t];
-      }
-    }
+    b.channelSums(b.weights, b.vT, count, [&](int t, int64_t c, T sum) { out[(i0 + t) * h.d + c] = sum / l[t]; });
   }
 }
 
@@ -167,7 +173,6 @@ void attentionBackwardHead(const AttentionHead<T>& h, const T* out, const T* lse
   HeadBuffers<T> b(h.k, h.v, h.n, h.d);
   const int64_t nPad = b.nPad, d = h.d;
   std::vector<T> gkT(d * nPad, T(0)), gvT(d * nPad, T(0)), go(kRows * d);
-  std::array<std::array<T, kRows>, kCols> sums{};
   for (int64_t i0 = 0; i0 < h.n; i0 += kRows) {
     const int count = b.loadRows(h.q, i0, h.scale);
     std::fill(go.begin(), go.end(), T(0));
@@ -184,14 +189,7 @@ void attentionBackwardHead(const AttentionHead<T>& h, const T* out, const T* lse
       if (t >= count) std::fill(w, w + nPad, T(0));  // rows past the end contribute nothing
       for (int64_t j = 0; j < nPad; j += V::size()) (V::loadu(w + j) * (V::loadu(ds + j) - V(rowDot))).store(ds + j);
     }
-    for (int64_t c = 0; c < d; c += kCols) {
-      const bool two = c + 1 < d;
-      b.weightedSums(b.other, b.kT, c, two, sums);
-      for (int t = 0; t < count; ++t) {
-        gq[(i0 + t) * d + c] = h.scale * sums[0][t];
-        if (two) gq[(i0 + t) * d + c + 1] = h.scale * sums[1][t];
-      }
-    }
+    b.channelSums(b.other, b.kT, count, [&](int t, int64_t c, T sum) { gq[(i0 + t) * d + c] = h.scale * sum; });
     // dV and dK (kept transposed): per channel, each row's weights and dS scaled and added.
     for (int64_t c = 0; c < d; ++c) {
       std::array<V, kRows> goc, qc;
