@@ -12,7 +12,9 @@
 
 namespace flowpp {
 
-// log|det J| of f at x (batch 1), from the full autograd Jacobian, in x's dtype.
+// log|det J| of f at x (batch 1), from the full autograd Jacobian, in x's dtype. f runs under a
+// ReferenceOpsGuard: the Jacobian comes from ATen's autograd of the written-out ops, independent of
+// the fused kernels and their hand-written backward passes.
 double bruteForceLogDet(const std::function<torch::Tensor(const torch::Tensor&)>& f, torch::Tensor x);
 
 // A 2x4x4 model with two coupling groups around a squeeze, for checks and tests.

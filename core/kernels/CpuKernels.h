@@ -1,9 +1,11 @@
 #pragma once
 // The interface between the fused ops (math/MixLogisticFused.cpp, nn/FusedAttention.cpp,
 // nn/ConcatEluConv.cpp) and their hand-vectorised CPU kernels (kernels/MixLogisticKernel.h,
-// kernels/AttentionKernel.h, kernels/ConcatEluKernel.h), and the table that picks the kernels'
-// build at run time: AVX2 + FMA where the CPU has it, portable code otherwise. Torch-free.
+// kernels/AttentionKernel.h, kernels/ConcatEluKernel.h), and the tables of their builds, one per
+// instruction set (AVX-512, AVX2 + FMA, portable), picked at run time. Torch-free.
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace flowpp::kernels {
 
@@ -73,9 +75,21 @@ struct CpuKernels {
   const char* isa;
 };
 
-// The kernels for this CPU: AVX2 + FMA when available, else the portable build.
+// The kernels in use: the table FLOWPP_KERNELS names (portable, avx2 or avx512) when it is set,
+// else the best one this CPU runs. Throws std::invalid_argument when FLOWPP_KERNELS names a table
+// that does not exist or that this CPU cannot run (the message says which it can).
 const CpuKernels& cpuKernels();
+// Every table this CPU runs, best first ("avx512", "avx2", "portable").
+std::vector<const CpuKernels*> supportedKernelTables();
+// The table of that name; throws std::invalid_argument as cpuKernels() does.
+const CpuKernels& kernelTable(const std::string& name);
+// Makes `table` the one cpuKernels() returns, for the whole process (tests run every table this
+// way). Not meant to change while kernels run on other threads.
+void useKernels(const CpuKernels& table);
 
+namespace avx512 {
+const CpuKernels& table();
+}
 namespace avx2 {
 const CpuKernels& table();
 }

@@ -239,6 +239,8 @@ void inverseRow(const InverseRowIn<S>& in, InverseRowOut<S>& out) {
     }
     const V pad = V(1e-12) * (V(1) + at::vec::maximum(lo.abs(), hi.abs()));
     lo = lo - pad, hi = hi + pad;
+    // done is a lane mask (all bits set or clear) used directly in blendv: compared with 0 it would
+    // read as NaN, and ATen's AVX-512 `!=` is an ordered comparison (NaN != 0 is false there).
     V previousStep = hi - lo, done(0);
     int iterations = 0;
     bool allDone = false;
@@ -257,13 +259,12 @@ void inverseRow(const InverseRowIn<S>& in, InverseRowOut<S>& out) {
       const V useNewton = (newton >= lo) & (newton <= hi) & (newton == newton) &
                           ((newton - x).abs() <= V(0.5) * previousStep.abs());
       const V next = V::blendv(V(0.5) * (lo + hi), newton, useNewton);
-      const V isDone = done != V(0);
-      previousStep = V::blendv(next - x, previousStep, isDone);
+      previousStep = V::blendv(next - x, previousStep, done);
       const V scale = V(in.tolerance) * (V(1) + next.abs());
       const V converged = ((next - x).abs() <= scale) | ((hi - lo) <= scale) |
                           (g.abs() <= V(1e-14) * (V(1) + target.abs()));
-      done = isDone | converged;
-      x = V::blendv(next, x, done != V(0));
+      done = done | converged;
+      x = V::blendv(next, x, done);
       double flags[n];
       done.store(flags);
       const int64_t valid = std::min<int64_t>(n, hw - p);

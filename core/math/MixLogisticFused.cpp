@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "kernels/CpuKernels.h"
+#include "nn/ReferenceOps.h"
 
 namespace flowpp {
 
@@ -65,10 +66,12 @@ class FusedCoupling : public torch::autograd::Function<FusedCoupling> {
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     RECORD_FUNCTION("flowpp::mix_logistic_coupling_backward", std::vector<c10::IValue>());
+    refuseDoubleBackward("the fused mixture coupling");
     auto saved = ctx->get_saved_variables();
     const auto &x = saved[0], &raw = saved[1], &stats = saved[2];
     const int64_t K = ctx->saved_data["K"].toInt();
     const auto v = viewsOf(x, raw, K);
+    if (!grads[0].defined() && !grads[1].defined()) return {torch::Tensor(), torch::Tensor(), torch::Tensor()};
     auto gy = grads[0].defined() ? grads[0].contiguous() : torch::zeros_like(x);
     auto gl = grads[1].defined() ? grads[1].contiguous() : torch::zeros_like(x);
     auto gx = torch::empty_like(x), graw = torch::empty_like(raw);
@@ -107,7 +110,8 @@ CouplingTransform mixLogisticCouplingPlain(const torch::Tensor& x, const torch::
 }
 
 CouplingTransform mixLogisticCoupling(const torch::Tensor& x, const torch::Tensor& raw, int64_t K) {
-  return x.device().is_cpu() ? mixLogisticCouplingFused(x, raw, K) : mixLogisticCouplingPlain(x, raw, K);
+  const bool fused = x.device().is_cpu() && !ReferenceOpsGuard::active();
+  return fused ? mixLogisticCouplingFused(x, raw, K) : mixLogisticCouplingPlain(x, raw, K);
 }
 
 namespace {
@@ -125,7 +129,8 @@ CouplingInverseResult mixLogisticCouplingInverse(const torch::Tensor& yIn, const
                                                  const InverseOptions& options) {
   torch::NoGradGuard noGrad;
   const auto v = viewsOf(yIn, rawIn, K);
-  if (!yIn.device().is_cpu() || options.method == InverseMethod::Bisection) return plainInverse(yIn, rawIn, K, options);
+  if (!yIn.device().is_cpu() || options.method == InverseMethod::Bisection || ReferenceOpsGuard::active())
+    return plainInverse(yIn, rawIn, K, options);
   RECORD_FUNCTION("flowpp::mix_logistic_coupling_inverse", std::vector<c10::IValue>());
   auto y = yIn.contiguous(), raw = rawIn.contiguous();
   auto x = torch::empty_like(y), logdet = torch::empty_like(y);

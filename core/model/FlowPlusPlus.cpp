@@ -50,12 +50,14 @@ int64_t FlowPlusPlusImpl::parameterCount() const {
 
 torch::Device FlowPlusPlusImpl::device() const { return parameters().front().device(); }
 
+torch::ScalarType FlowPlusPlusImpl::dtype() const { return parameters().front().scalar_type(); }
+
 torch::Tensor FlowPlusPlusImpl::toInput(const torch::Tensor& x) const {
   TORCH_CHECK(x.dim() == 4 && x.size(1) == config_.channels && x.size(2) == config_.height &&
                   x.size(3) == config_.width,
               "expected images of shape [B, ", config_.channels, ", ", config_.height, ", ", config_.width,
               "], got ", x.sizes());
-  auto input = x.to(device(), torch::kFloat);
+  auto input = x.to(device(), dtype());
   const double maxLevel = std::ldexp(1.0, config_.nBits) - 1;
   TORCH_CHECK(input.numel() == 0 || (input.min().item<double>() >= 0 && input.max().item<double>() <= maxLevel),
               "pixel values must lie in [0, ", maxLevel, "] for ", config_.nBits, "-bit data (got [",
@@ -198,7 +200,7 @@ torch::Tensor FlowPlusPlusImpl::encode(const torch::Tensor& x) {
 DecodeResult FlowPlusPlusImpl::decode(const torch::Tensor& z, const InverseOptions& options) {
   torch::NoGradGuard noGrad;
   InverseContext inv{options};
-  auto y = flowInverse(z.to(device(), torch::kFloat), inv).out;
+  auto y = flowInverse(z.to(device(), dtype()), inv).out;
   const double maxLevel = std::ldexp(1.0, config_.nBits) - 1;
   return {torch::floor(y).clamp(0, maxLevel), inv.meanIterations(), inv.allConverged};
 }

@@ -59,6 +59,7 @@ class FlowPlusPlusImpl : public torch::nn::Module {
   int64_t dims() const { return config_.dims(); }
   int64_t parameterCount() const;
   torch::Device device() const;
+  torch::ScalarType dtype() const;  // of the weights: inputs are converted to it (float32 normally, float64 in checks)
 
   // Data-dependent initialisation of every ActNorm and convolution on a batch of images.
   void dataInit(const torch::Tensor& x);

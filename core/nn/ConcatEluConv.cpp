@@ -4,6 +4,7 @@
 #include <ATen/record_function.h>
 
 #include "kernels/CpuKernels.h"
+#include "nn/ReferenceOps.h"
 
 namespace flowpp {
 
@@ -92,6 +93,8 @@ class ConcatEluFunction : public torch::autograd::Function<ConcatEluFunction> {
     return e;
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+    refuseDoubleBackward("the fused concat_elu");
+    if (!grads[0].defined()) return {torch::Tensor()};
     torch::NoGradGuard noGrad;
     return {concatEluBackward(ctx->get_saved_variables()[0], grads[0])};
   }
@@ -108,6 +111,8 @@ class ConcatEluConvFunction : public torch::autograd::Function<ConcatEluConvFunc
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     RECORD_FUNCTION("flowpp::concat_elu_conv_backward", std::vector<c10::IValue>());
+    refuseDoubleBackward("the fused concat_elu convolution");
+    if (!grads[0].defined()) return {torch::Tensor(), torch::Tensor(), torch::Tensor()};
     torch::NoGradGuard noGrad;
     auto saved = ctx->get_saved_variables();
     const auto &x = saved[0], &weight = saved[1];
@@ -124,6 +129,7 @@ class ConcatEluConvFunction : public torch::autograd::Function<ConcatEluConvFunc
 
 torch::Tensor concatElu(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() >= 2, "concat_elu: x [B, C, ...] expected");
+  if (ReferenceOpsGuard::active()) return torch::elu(torch::cat({x, -x}, 1));
   return ConcatEluFunction::apply(x);
 }
 
@@ -131,6 +137,7 @@ torch::Tensor concatEluConv2d(const torch::Tensor& x, const torch::Tensor& weigh
   TORCH_CHECK(x.dim() == 4 && weight.dim() == 4 && weight.size(1) == 2 * x.size(1) && bias.defined() &&
                   bias.numel() == weight.size(0),
               "concat_elu conv: x [B, C, H, W], weight [O, 2C, k, k] and bias [O] expected");
+  if (ReferenceOpsGuard::active()) return torch::conv2d(torch::elu(torch::cat({x, -x}, 1)), weight, bias, 1, weight.size(2) / 2);
   return ConcatEluConvFunction::apply(x, weight, bias);
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/CpuKernels.h"
+#include "nn/ReferenceOps.h"
 
 namespace flowpp {
 
@@ -20,19 +21,16 @@ using torch::indexing::Slice;
 
 // The non-CPU path (a GPU): tiles of rows for all heads at once, keys in blocks with an online
 // softmax; a tile's weights [BH, tq, tk] are the only N-sized temporaries.
-constexpr int64_t kQueryTile = 128, kKeyTile = 1024;
-
 struct Tiling {
-  int64_t queries, keys;
+  int64_t queries = 128, keys = 1024;
+  Tiling clampedTo(int64_t n) const { return {std::min(n, queries), std::min(n, keys)}; }
 };
 
-Tiling tilingFor(int64_t n) { return {std::min(n, kQueryTile), std::min(n, kKeyTile)}; }
-
 // Forward for a group of (batch, head) slices [G, N, d]: writes out [G, N, d] and lse [G, N].
-void forwardGroup(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale,
+void forwardGroup(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale, Tiling tiles,
                   torch::Tensor out, torch::Tensor lse) {
   const int64_t n = q.size(1);
-  const auto tiling = tilingFor(n);
+  const auto tiling = tiles.clampedTo(n);
   for (int64_t qs = 0; qs < n; qs += tiling.queries) {
     const int64_t tq = std::min(tiling.queries, n - qs);
     auto qt = q.narrow(1, qs, tq) * scale;
@@ -56,10 +54,10 @@ void forwardGroup(const torch::Tensor& q, const torch::Tensor& k, const torch::T
 
 // Backward for a group: recomputes each tile's weights from the row's log-sum-exp.
 void backwardGroup(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& out,
-                   const torch::Tensor& lse, const torch::Tensor& gradOut, double scale, torch::Tensor gq, torch::Tensor gk,
-                   torch::Tensor gv) {
+                   const torch::Tensor& lse, const torch::Tensor& gradOut, double scale, Tiling tiles, torch::Tensor gq,
+                   torch::Tensor gk, torch::Tensor gv) {
   const int64_t n = q.size(1);
-  const auto tiling = tilingFor(n);
+  const auto tiling = tiles.clampedTo(n);
   auto rowDot = (gradOut * out).sum(2, true);  // D_i = sum_j P_ij dP_ij = dO_i . O_i
   gq.zero_(), gk.zero_(), gv.zero_();
   for (int64_t qs = 0; qs < n; qs += tiling.queries) {
@@ -127,30 +125,40 @@ struct ChannelsLayout {
   int64_t batch = 0, height = 0, width = 0;  // batch 0: keep [BH, N, d]
 };
 
+// How a call runs: the CPU kernels, or tensor ops on tiles (any device).
+struct Method {
+  bool tensorOps = false;
+  Tiling tiles;
+};
+
 class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFunction> {
  public:
   // channels.batch > 0: the output (and the copy kept for backward) is [B, heads * d, H, W].
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& qIn, const torch::Tensor& kIn,
-                               const torch::Tensor& vIn, double scale, bool tensorOps, ChannelsLayout channels) {
+                               const torch::Tensor& vIn, double scale, Method method, ChannelsLayout channels) {
     RECORD_FUNCTION("flowpp::fused_attention", std::vector<c10::IValue>());
     torch::NoGradGuard noGrad;
     auto q = qIn.contiguous(), k = kIn.contiguous(), v = vIn.contiguous();
     auto out = torch::empty_like(q);
     auto lse = torch::empty({q.size(0), q.size(1)}, q.options());
-    if (q.device().is_cpu() && !tensorOps)
+    if (q.device().is_cpu() && !method.tensorOps)
       forwardCpu(q, k, v, scale, out, lse);
     else
-      forwardGroup(q, k, v, scale, out, lse);
+      forwardGroup(q, k, v, scale, method.tiles, out, lse);
     if (channels.batch > 0) out = toChannels(out, channels);
     ctx->save_for_backward({q, k, v, out, lse});
     ctx->saved_data["scale"] = scale;
-    ctx->saved_data["tensor_ops"] = tensorOps;
+    ctx->saved_data["tensor_ops"] = method.tensorOps;
+    ctx->saved_data["query_tile"] = method.tiles.queries;
+    ctx->saved_data["key_tile"] = method.tiles.keys;
     ctx->saved_data["batch"] = channels.batch;
     return out;
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     RECORD_FUNCTION("flowpp::fused_attention_backward", std::vector<c10::IValue>());
+    refuseDoubleBackward("the fused attention");
+    if (!grads[0].defined()) return {torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
     torch::NoGradGuard noGrad;
     auto saved = ctx->get_saved_variables();
     const auto &q = saved[0], &k = saved[1], &v = saved[2], &lse = saved[4];
@@ -162,7 +170,8 @@ class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFu
     if (q.device().is_cpu() && !ctx->saved_data["tensor_ops"].toBool())
       backwardCpu(q, k, v, out, lse, go, scale, gq, gk, gv);
     else
-      backwardGroup(q, k, v, out, lse, go, scale, gq, gk, gv);
+      backwardGroup(q, k, v, out, lse, go, scale,
+                    Tiling{ctx->saved_data["query_tile"].toInt(), ctx->saved_data["key_tile"].toInt()}, gq, gk, gv);
     return {gq, gk, gv, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 
@@ -182,12 +191,15 @@ class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFu
 
 torch::Tensor fusedAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale) {
   TORCH_CHECK(q.dim() == 3 && q.sizes() == k.sizes() && q.sizes() == v.sizes(), "fused attention: q, k, v must be [BH, N, d] alike");
-  return FusedAttentionFunction::apply(q, k, v, scale, false, ChannelsLayout{});
+  if (ReferenceOpsGuard::active()) return plainAttention(q, k, v, scale);
+  return FusedAttentionFunction::apply(q, k, v, scale, Method{}, ChannelsLayout{});
 }
 
-torch::Tensor fusedAttentionTensorOps(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale) {
+torch::Tensor fusedAttentionTensorOps(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale,
+                                      int64_t queryTile, int64_t keyTile) {
   TORCH_CHECK(q.dim() == 3 && q.sizes() == k.sizes() && q.sizes() == v.sizes(), "fused attention: q, k, v must be [BH, N, d] alike");
-  return FusedAttentionFunction::apply(q, k, v, scale, true, ChannelsLayout{});
+  TORCH_CHECK(queryTile >= 1 && keyTile >= 1, "fused attention: tiles of at least one row");
+  return FusedAttentionFunction::apply(q, k, v, scale, Method{true, Tiling{queryTile, keyTile}}, ChannelsLayout{});
 }
 
 torch::Tensor fusedAttentionToChannels(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
@@ -195,7 +207,11 @@ torch::Tensor fusedAttentionToChannels(const torch::Tensor& q, const torch::Tens
   TORCH_CHECK(q.dim() == 3 && q.sizes() == k.sizes() && q.sizes() == v.sizes(), "fused attention: q, k, v must be [BH, N, d] alike");
   TORCH_CHECK(batch > 0 && q.size(0) % batch == 0 && q.size(1) == height * width,
               "fused attention: q must be [batch * heads, height * width, d]");
-  return FusedAttentionFunction::apply(q, k, v, scale, false, ChannelsLayout{batch, height, width});
+  if (ReferenceOpsGuard::active()) {
+    const int64_t heads = q.size(0) / batch, d = q.size(2);
+    return plainAttention(q, k, v, scale).view({batch, heads, height * width, d}).permute({0, 1, 3, 2}).reshape({batch, heads * d, height, width});
+  }
+  return FusedAttentionFunction::apply(q, k, v, scale, Method{}, ChannelsLayout{batch, height, width});
 }
 
 double attentionExpPeakGexp() {

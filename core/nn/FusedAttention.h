@@ -18,9 +18,11 @@ torch::Tensor fusedAttention(const torch::Tensor& q, const torch::Tensor& k, con
 // (not also the [BH, N, d] one), one activation less per attention block of training memory.
 torch::Tensor fusedAttentionToChannels(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                        double scale, int64_t batch, int64_t height, int64_t width);
-// The non-CPU algorithm (tensor ops on tiles), run on any device: how its correctness is tested on
-// machines without a GPU.
-torch::Tensor fusedAttentionTensorOps(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale);
+// The non-CPU algorithm (tensor ops on tiles of queryTile rows and keyTile keys; the defaults are
+// the GPU's), run on any device: how its correctness is tested on machines without a GPU, with
+// small tiles so that several key tiles are joined by the online softmax.
+torch::Tensor fusedAttentionTensorOps(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale,
+                                      int64_t queryTile = 128, int64_t keyTile = 1024);
 // How many of the attention weights' exponentials per second (billions) the CPU kernel computes
 // with all of torch's threads, on rows that stay in cache: with the matrix-multiply peak, the floor
 // that `flowpp bench` puts under the attention's time.

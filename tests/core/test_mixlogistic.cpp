@@ -122,12 +122,14 @@ class TestMixLogistic : public QObject {
       auto g = torch::autograd::grad({loss}, {x, raw});
       return std::make_tuple(t.y.detach(), t.logdet.detach(), g[0], g[1]);
     };
-    auto [yF, lF, gxF, grF] = run(mixLogisticCouplingFused);
     auto [yP, lP, gxP, grP] = run(mixLogisticCouplingPlain);
-    QVERIFY2(torch::allclose(yF, yP, 1e-10, 1e-10), qPrintable(QString::number(maxAbsDiff(yF, yP))));
-    QVERIFY2(torch::allclose(lF, lP, 1e-10, 1e-10), qPrintable(QString::number(maxAbsDiff(lF, lP))));
-    QVERIFY2(torch::allclose(gxF, gxP, 1e-9, 1e-9), qPrintable(QString("grad x %1").arg(maxAbsDiff(gxF, gxP))));
-    QVERIFY2(torch::allclose(grF, grP, 1e-9, 1e-9), qPrintable(QString("grad raw %1").arg(maxAbsDiff(grF, grP))));
+    test::forEachKernelTable([&](const char* isa) {
+      auto [yF, lF, gxF, grF] = run(mixLogisticCouplingFused);
+      QVERIFY2(torch::allclose(yF, yP, 1e-10, 1e-10), qPrintable(QString("%1: y %2").arg(isa).arg(maxAbsDiff(yF, yP))));
+      QVERIFY2(torch::allclose(lF, lP, 1e-10, 1e-10), qPrintable(QString("%1: log-det %2").arg(isa).arg(maxAbsDiff(lF, lP))));
+      QVERIFY2(torch::allclose(gxF, gxP, 1e-9, 1e-9), qPrintable(QString("%1: grad x %2").arg(isa).arg(maxAbsDiff(gxF, gxP))));
+      QVERIFY2(torch::allclose(grF, grP, 1e-9, 1e-9), qPrintable(QString("%1: grad raw %2").arg(isa).arg(maxAbsDiff(grF, grP))));
+    });
   }
 
   void fusedCouplingInFloat32StaysCloseToFloat64() {
@@ -136,9 +138,11 @@ class TestMixLogistic : public QObject {
     auto x = test::randn({4, 2, 6, 6}, torch::kDouble) * 2;
     auto raw = test::randn({4, 2 * (2 + 3 * k), 6, 6}, torch::kDouble);
     auto ref = mixLogisticCouplingPlain(x, raw, k);
-    auto f32 = mixLogisticCouplingFused(x.to(torch::kFloat), raw.to(torch::kFloat), k);
-    QVERIFY2(maxAbsDiff(f32.y, ref.y) < 1e-4 * (1 + ref.y.abs().max().item<double>()), "float32 y");
-    QVERIFY2(maxAbsDiff(f32.logdet, ref.logdet) < 1e-4 * (1 + ref.logdet.abs().max().item<double>()), "float32 logdet");
+    test::forEachKernelTable([&](const char* isa) {
+      auto f32 = mixLogisticCouplingFused(x.to(torch::kFloat), raw.to(torch::kFloat), k);
+      QVERIFY2(maxAbsDiff(f32.y, ref.y) < 1e-4 * (1 + ref.y.abs().max().item<double>()), isa);
+      QVERIFY2(maxAbsDiff(f32.logdet, ref.logdet) < 1e-4 * (1 + ref.logdet.abs().max().item<double>()), isa);
+    });
   }
 
   // The fused Newton solver inverts the coupling: y -> x -> y, and agrees with the plain solver.
@@ -157,8 +161,15 @@ class TestMixLogistic : public QObject {
     auto raw = test::randn({3, 2 * (2 + 3 * k), 5, 9}, torch::kDouble);
     raw.view({3, 2, 2 + 3 * k, 5, 9}).narrow(2, 2 + 2 * k, k).mul_(2).sub_(3);
     auto y = mixLogisticCouplingPlain(x, raw, k).y;
-    auto fused = mixLogisticCouplingInverse(y, raw, k, {InverseMethod::Newton, 1e-12, 200});
     auto plain = mixLogisticCouplingInverse(y, raw, k, {InverseMethod::Bisection, 1e-12, 200});
+    test::forEachKernelTable([&](const char* isa) { checkFusedInverse(isa, y, raw, k, plain); });
+  }
+
+ private:
+  static void checkFusedInverse(const char* isa, const torch::Tensor& y, const torch::Tensor& raw, int k,
+                                const CouplingInverseResult& plain) {
+    qInfo("%s kernels", isa);
+    auto fused = mixLogisticCouplingInverse(y, raw, k, {InverseMethod::Newton, 1e-12, 200});
     QVERIFY(fused.converged && plain.converged);
     // Measured where it is well conditioned: through the forward again (x itself is ill-determined
     // where the mixture's CDF is flat between far-apart components).
