@@ -87,9 +87,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
     const bool startupError = startup_ && !messages_->text().isEmpty();  // why the bundled model opened
     if (!startupError) messages_->clear();
     startup_ = false;
-    if (!info.verified && !startupError)
-      messages_->show(MessageBar::Kind::Warning, tr("%1 has no checksum (written by an older Flow++ Studio): it is used "
-                                                    "unverified. Re-export it with `flowpp export` to add one.").arg(info.path));
     statusBar()->showMessage(tr("Opened %1").arg(info.path), 4000);
   });
   connect(session_, &ModelSession::modelFailed, this, &MainWindow::onModelFailed);

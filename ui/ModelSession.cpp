@@ -41,7 +41,6 @@ std::string describe(const std::exception& e) {
 
 struct ModelSession::Private {
   ModelSession* q;
-  ModelWorker interactive{"ModelSession interactive"}, background{"ModelSession background"};
   QMutex mutex;  // guards the pending slots and the data set
   std::optional<SampleRequest> pendingSample;
   std::optional<InterpolationRequest> pendingInterp;
@@ -52,6 +51,9 @@ struct ModelSession::Private {
   quint64 nextId = 0;
   std::atomic<int> interactiveActive{0};
   LongJob bound, dequant, reference;
+  // Declared last: destroyed first, so no job outlives the state above. The interactive worker posts
+  // to the background one (a model's copy), so it is stopped first (see ~ModelSession).
+  ModelWorker background{"ModelSession background"}, interactive{"ModelSession interactive"};
 
   explicit Private(ModelSession* session) : q(session) {}
 
@@ -135,6 +137,10 @@ ModelSession::ModelSession(QObject* parent) : QObject(parent), d_(std::make_uniq
 
 ModelSession::~ModelSession() {
   for (auto* job : {&d_->bound, &d_->dequant, &d_->reference}) ++job->generation;  // long jobs stop at their next chunk
+  // Join the workers while the session and all its state are alive: a job in flight (a model
+  // loading, say) may still post to the background worker and emit this session's signals.
+  d_->interactive.stop();
+  d_->background.stop();
 }
 
 namespace {
@@ -150,7 +156,6 @@ ModelInfo describeModel(const LoadedModel& loaded, const torch::Device& device) 
   info.parameters = loaded.model->parameterCount();
   info.channels = c.channels, info.height = c.height, info.width = c.width, info.nBits = c.nBits;
   info.variationalDequantization = loaded.model->variationalDequantization();
-  info.verified = loaded.verified;
   if (loaded.meta.contains("step") && loaded.meta["step"].is_number())
     info.trainedNote = QObject::tr("%1 steps").arg(loaded.meta["step"].get<qint64>());
   if (loaded.meta.contains("test_bpd_iw") && loaded.meta["test_bpd_iw"].is_number())
@@ -163,6 +168,7 @@ void ModelSession::openModel(const QString& path) {
   loading_ = true;
   for (auto* job : {&d_->bound, &d_->dequant, &d_->reference}) ++job->generation;
   d_->interactive.post([this, path] {
+    Q_EMIT jobState(JobKind::Model, JobState::Running, 0, 0);
     try {
       // Load fully before replacing: a corrupt file leaves the previous model in place.
       auto loaded = loadModel(path.toStdString());
@@ -186,12 +192,14 @@ void ModelSession::openModel(const QString& path) {
         hasModel_ = true;
         loading_ = false;
         Q_EMIT modelOpened(info);
+        Q_EMIT jobState(JobKind::Model, JobState::Finished, 0, 0);
       });
     } catch (const std::exception& e) {
       const QString message = QString::fromStdString(describe(e));
       QMetaObject::invokeMethod(this, [this, path, message] {
         loading_ = false;
         Q_EMIT modelFailed(path, message);
+        Q_EMIT jobState(JobKind::Model, JobState::Failed, 0, 0);
       });
     }
   });

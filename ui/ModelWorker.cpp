@@ -13,12 +13,16 @@ ModelWorker::ModelWorker(const QString& name) : context_(new QObject) {
   post([] { at::globalContext().setFlushDenormal(true); });
 }
 
-ModelWorker::~ModelWorker() {
+ModelWorker::~ModelWorker() { stop(); }
+
+void ModelWorker::stop() {
+  stopped_ = true;
   thread_.quit();
-  thread_.wait();
+  thread_.wait();  // the context (and every job still queued on it) is deleted as the thread finishes
 }
 
 void ModelWorker::post(std::function<void()> job) {
+  if (stopped_) return;
   QMetaObject::invokeMethod(context_, [job = std::move(job)] { job(); }, Qt::QueuedConnection);
 }
 

@@ -4,6 +4,7 @@
 #include <QObject>
 #include <QThread>
 
+#include <atomic>
 #include <functional>
 
 #include "model/FlowPlusPlus.h"
@@ -13,7 +14,10 @@ namespace flowpp::ui {
 class ModelWorker {
  public:
   explicit ModelWorker(const QString& name);
-  ~ModelWorker();  // finishes the running job, drops the queued ones, stops the thread
+  ~ModelWorker();  // stop()
+  // Finishes the running job, drops the queued ones and joins the thread; later posts are dropped.
+  // Call from the thread that owns the worker (the GUI thread).
+  void stop();
   ModelWorker(const ModelWorker&) = delete;
   ModelWorker& operator=(const ModelWorker&) = delete;
 
@@ -25,6 +29,7 @@ class ModelWorker {
  private:
   QThread thread_;
   QObject* context_;
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace flowpp::ui

@@ -16,7 +16,6 @@ struct ModelInfo {
   int channels = 1, height = 28, width = 28, nBits = 8;
   bool variationalDequantization = true;
   QString trainedNote;  // steps and metrics from the checkpoint
-  bool verified = true;  // false for an old checkpoint without a checksum
 };
 
 struct SampleRequest {
@@ -52,7 +51,7 @@ struct LayersRequest {
 };
 
 // The kinds of work the session does; long kinds run on the background worker.
-enum class JobKind { Samples, Interpolation, Likelihood, LikelihoodBound, Dequant, Reference, Dataset, Layers };
+enum class JobKind { Samples, Interpolation, Likelihood, LikelihoodBound, Dequant, Reference, Dataset, Layers, Model };
 enum class JobState { Waiting, Running, Finished, Cancelled, Failed };
 
 // The importance-weighted bound of a likelihood request whose K was too large to compute at once.

@@ -180,10 +180,14 @@ void TrainingPanel::launch(const QVector<TrainingJob>& jobs, const QString& grou
   lastJobs_ = jobs;
   lastGroup_ = group;
   previewRun_ = jobs.front().name;
-  form_->showConfig(jobs.front().config, jobs.front().name);
   delete worker_;
   worker_ = new TrainingWorker(this);
   worker_->setJobs(jobs);
+  connect(worker_, &TrainingWorker::jobStarted, this, [this](const QString& name, const ModelConfig& config) {
+    form_->showConfig(config, name);  // the settings of the run that trains now
+    for (auto& job : lastJobs_)
+      if (job.name == name) job.config = config;
+  });
   connect(worker_, &TrainingWorker::jobFailed, this, [this](const QString& name, const QString& msg) {
     status_->setText(tr("Run %1 failed: %2").arg(name, msg));
   });
@@ -262,14 +266,13 @@ void TrainingPanel::resume() {
     const auto candidates = lastQueue ? lastJobs_ : QVector<TrainingJob>{};
     for (auto job : candidates) {
       if (newestCheckpoint(job.options.runDir).empty()) continue;
-      job.options.resume = true;
-      job.config = ModelConfig::load(job.options.runDir + "/config.json");
+      job.options.resume = true;  // the worker takes the config from the checkpoint it resumes
       job.options.minutes = steps_ > 0 ? 0 : form_->minutes();  // the budget is the one set now
       job.options.steps = steps_;
       jobs.push_back(job);
     }
     if (jobs.isEmpty() && !newestCheckpoint(dir.toStdString()).empty())
-      jobs = {jobFor(QFileInfo(dir).fileName(), ModelConfig::load((dir + "/config.json").toStdString()), dir, true)};
+      jobs = {jobFor(QFileInfo(dir).fileName(), ModelConfig{}, dir, true)};
   } catch (const std::exception& e) {
     status_->setText(tr("Cannot resume: %1").arg(e.what()));
     return;

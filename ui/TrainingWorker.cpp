@@ -2,6 +2,7 @@
 
 
 #include "data/Dataset.h"
+#include "train/ResumePoint.h"
 #include "train/Trainer.h"
 #include "util/Runtime.h"
 
@@ -32,9 +33,12 @@ QString TrainingWorker::divergence() const {
 }
 
 void TrainingWorker::run() {
-  for (const auto& job : jobs_) {
+  qRegisterMetaType<ModelConfig>();
+  for (auto job : jobs_) {
     if (stop_) break;
     try {
+      if (job.options.resume) job.config = findResumePoint(job.options.runDir).config;
+      Q_EMIT jobStarted(job.name, job.config);
       const ImageShape shape{job.config.channels, job.config.height, job.config.width};
       auto trainSet = loadDataset(job.trainData.toStdString(), 0, shape);
       std::optional<ImageDataset> testSet;

@@ -17,7 +17,7 @@ namespace flowpp::ui {
 
 struct TrainingJob {
   QString name;
-  ModelConfig config;
+  ModelConfig config;  // a new run's; a resumed run's comes from its checkpoint (jobStarted says which)
   TrainOptions options;
   QString trainData, testData;
 };
@@ -36,6 +36,8 @@ class TrainingWorker : public QThread {
   QString divergence() const;  // why the last run paused itself, or ""
 
  Q_SIGNALS:
+  // A job begins, with the config it trains (for a resumed run: its checkpoint's).
+  void jobStarted(const QString& name, const flowpp::ModelConfig& config);
   void jobFailed(const QString& name, const QString& message);
 
  protected:
@@ -50,3 +52,5 @@ class TrainingWorker : public QThread {
 };
 
 }  // namespace flowpp::ui
+
+Q_DECLARE_METATYPE(flowpp::ModelConfig)

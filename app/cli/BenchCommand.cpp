@@ -17,7 +17,9 @@
 #include "math/MixLogisticFused.h"
 #include "nn/FlopCounter.h"
 #include "nn/FusedAttention.h"
+#include "model/Footprint.h"
 #include "train/Adam.h"
+#include "train/TrainStep.h"
 #include "util/OpProfile.h"
 #include "util/Random.h"
 #include "util/Runtime.h"
@@ -97,9 +99,22 @@ struct BenchArgs {
   bool profile = false;
 };
 
+// The images a measurement runs on: the first `count` of --data (all of them when it has fewer: every
+// figure is then per image actually timed), or random pixels. Refuses a batch whose training step
+// would not fit in memory (`processes` of them side by side), before anything big is allocated.
+torch::Tensor benchImages(const BenchArgs& a, const ModelConfig& c, int64_t count, int64_t first, int processes) {
+  requireMemory(processes * (estimateFootprint(c, count).trainingBytes + kProcessOverheadBytes),
+                "bench training at batch " + std::to_string(count) +
+                    (processes > 1 ? " in each of " + std::to_string(processes) + " processes" : ""));
+  if (a.data.empty()) return (uniform({count, c.channels, c.height, c.width}) * double(1 << c.nBits)).floor();
+  auto data = openData(a.data, first + count, c);
+  if (data.size() <= first) throw DataError(a.data + ": has " + std::to_string(data.size()) + " images, too few for this process's share");
+  return quantize(data.images.narrow(0, first, std::min<int64_t>(count, data.size() - first)), c.nBits);
+}
+
 // Data-parallel training steps on this process's share of the global batch, with the gradient
 // all-reduce timed on its own: what `bench --nproc N` runs in each worker (and, for comparison,
-// in one process without any all-reduce).
+// in one process without any all-reduce). The step is the trainer's own (train/TrainStep).
 nlohmann::json distributedTrainBench(const BenchArgs& a, const DistributedEnv& env) {
   auto device = parseDevice(a.device);
   std::unique_ptr<Collective> collective;
@@ -109,24 +124,15 @@ nlohmann::json distributedTrainBench(const BenchArgs& a, const DistributedEnv& e
   const auto& c = model->config();
   model->to(device);
   RandomScope scope(mixSeed({0, uint64_t(env.rank)}));
-  const int64_t local = std::max<int64_t>(1, a.batch / env.worldSize);
-  auto x = (uniform({local, c.channels, c.height, c.width}) * double(1 << c.nBits)).floor().to(device);
+  const int64_t share = std::max<int64_t>(1, a.batch / env.worldSize);
+  auto x = benchImages(a, c, share, share * env.rank, 1).to(device);
+  const int64_t global = x.size(0) * env.worldSize;
   if (loaded.fresh) model->dataInit(x);
   Adam adam(*model);
   model->train();
   double reduceSeconds = 0;
   auto step = [&] {
-    auto loss = model->bitsPerDim(model->logLikelihood(x).logp).sum() / double(a.batch);
-    for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
-    loss.backward();
-    if (collective) {
-      std::vector<torch::Tensor> grads;
-      for (auto& p : model->parameters()) grads.push_back(p.grad().flatten());
-      std::vector<torch::Tensor> flat = {torch::cat(grads)};
-      const auto start = Clock::now();
-      collective->allReduceSum(flat);
-      reduceSeconds += std::chrono::duration<double>(Clock::now() - start).count();
-    }
+    reduceSeconds += computeStepGradient(model, StepInputs{x, {}, global, c.training.gradClip}, collective.get()).allReduceSeconds;
     adam.step(1e-5);
   };
   step();
@@ -135,8 +141,8 @@ nlohmann::json distributedTrainBench(const BenchArgs& a, const DistributedEnv& e
   for (int i = 0; i < a.steps; ++i) step();
   const double stepSeconds = std::chrono::duration<double>(Clock::now() - start).count() / a.steps;
   const double reduce = reduceSeconds / a.steps;
-  return {{"processes", env.worldSize}, {"global_batch", local * env.worldSize}, {"threads_per_process", at::get_num_threads()},
-          {"train_images_per_sec", local * env.worldSize / stepSeconds}, {"step_ms", stepSeconds * 1e3},
+  return {{"processes", env.worldSize}, {"global_batch", global}, {"threads_per_process", at::get_num_threads()},
+          {"train_images_per_sec", global / stepSeconds}, {"step_ms", stepSeconds * 1e3},
           {"allreduce_ms_per_step", reduce * 1e3}, {"allreduce_share_of_step", reduce / stepSeconds},
           {"gradient_mib", 4.0 * model->parameterCount() / (1024 * 1024)}};
 }
@@ -150,10 +156,15 @@ void runDistributed(const BenchArgs& a) {
     if (env.rank == 0) writeFileAtomically(std::getenv("FLOWPP_BENCH_OUT"), result.dump());
     return;
   }
+  requireProcessCount(a.nproc);
+  {  // the data and the memory of all the workers checked here, before any is started
+    const auto config = loadModel(a.model, 0).model->config();
+    benchImages(a, config, std::max<int64_t>(1, a.batch / a.nproc), 0, a.nproc);
+  }
   const auto single = distributedTrainBench(a, DistributedEnv{});
   const auto out = std::filesystem::temp_directory_path() / ("flowpp-bench-" + std::to_string(::getpid()) + ".json");
   const auto launched = launchLocalWorkers(a.nproc, {{"FLOWPP_BENCH_OUT", out.string()}});
-  if (launched.exitCode != 0) throw std::runtime_error(launched.message);
+  if (launched.exitCode != 0) throw ExitError(launched.exitCode, launched.message);
   auto many = nlohmann::json::parse(readFile(out.string()));
   std::filesystem::remove(out);
   printJson({{"model", a.model}, {"device", parseDevice(a.device).str()}, {"one_process", single}, {"processes", many}});
@@ -163,25 +174,19 @@ void runBench(const BenchArgs& a) {
   applyThreads(a.threads);
   const auto runtime = runtimeInfo();
   auto device = parseDevice(a.device);
-  std::optional<ImageDataset> data;
   auto loaded = loadModel(a.model, 0);
   auto& model = loaded.model;
   const auto& c = model->config();
-  if (!a.data.empty()) data = openData(a.data, a.batch, c);
   model->to(device);
   RandomScope scope(0);
-  auto x = data ? quantize(data->images, c.nBits)
-                : (uniform({a.batch, c.channels, c.height, c.width}) * double(1 << c.nBits)).floor();
-  x = x.to(device);
+  auto x = benchImages(a, c, a.batch, 0, 1).to(device);
+  const int64_t batch = x.size(0);  // every figure below is per image of this batch
   if (loaded.fresh) model->dataInit(x);
 
   Adam adam(*model);
   model->train();
   auto trainStep = [&] {
-    auto loss = model->bitsPerDim(model->logLikelihood(x).logp).mean();
-    for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
-    loss.backward();
-    clipGradNorm(*model, 1.0);
+    computeStepGradient(model, StepInputs{x, {}, batch, c.training.gradClip});
     adam.step(1e-5);
   };
   const double trainSecs = timeIt(device, a.steps, trainStep);
@@ -212,7 +217,7 @@ void runBench(const BenchArgs& a) {
   const double peak = matmulPeakGflops(device);
   const double expPeak = device.is_cpu() ? attentionExpPeakGexp() : 0.0;
   const double sampleFloorMs = (sampleFlops / 1e9 / peak + (expPeak > 0 ? sampleExps / 1e9 / expPeak : 0.0)) * 1e3;
-  const double evalImagesPerSec = a.batch / evalSecs;
+  const double evalImagesPerSec = batch / evalSecs;
   nlohmann::json out = {
       {"model", loaded.path},
       {"config", c.name},
@@ -221,8 +226,9 @@ void runBench(const BenchArgs& a) {
       {"threads", {{"torch_intra_op", runtime.torchThreads}, {"torch_inter_op", runtime.interopThreads},
                    {"blas", runtime.blasThreads}, {"blas_library", runtime.blas}, {"mixture_kernels", mixLogisticKernelIsa()}}},
       {"allocator", runtime.allocator},
-      {"batch_size", a.batch},
-      {"train_images_per_sec", a.batch / trainSecs},
+      {"batch_size", batch},
+      {"requested_batch_size", a.batch},
+      {"train_images_per_sec", batch / trainSecs},
       {"train_peak_rss_mib", trainRss},
       {"eval_images_per_sec", evalImagesPerSec},
       {"sample16_latency_ms", newtonSecs * 1e3},

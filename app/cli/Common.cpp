@@ -81,7 +81,6 @@ torch::Device parseDevice(const std::string& name) {
 LoadedModel openModel(const std::string& path, uint64_t seed, const std::string& device, const ImageDataset* initData) {
   if (!std::filesystem::exists(path)) throw UsageError("--model: no such file or folder '" + path + "'");
   auto loaded = loadModel(path, seed);
-  if (!loaded.verified) std::cerr << "note: " << loaded.path << " has no checksum (an older file); it is loaded unverified\n";
   loaded.model->to(parseDevice(device));
   if (loaded.fresh) {
     if (!initData)
@@ -126,6 +125,13 @@ int applyThreads(int requested) {
   }
   configureRuntime(threads);
   return threads;
+}
+
+void requireProcessCount(int nproc) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (nproc > cores)
+    throw UsageError("--nproc " + std::to_string(nproc) + ": this machine has " + std::to_string(cores) +
+                     " cores; more processes than cores only slow each other down");
 }
 
 void requireFinite(double value, const std::string& what) {

@@ -2,7 +2,8 @@
 // Helpers shared by the `flowpp` subcommands.
 //
 // Exit codes: 0 success; 2 a usage or input error (an option, a config, a model file); 3 a data
-// error (a data set or image that cannot be used); 1 anything else (a failed write, a diverged run).
+// error (a data set or image that cannot be used); 1 anything else (a failed write, a diverged run);
+// 130 interrupted (Ctrl-C or SIGTERM) before the work was done, after saving what was done.
 // Every error is one sentence on stderr; --verbose adds the details LibTorch or OpenCV gave.
 #include <atomic>
 #include <chrono>
@@ -19,6 +20,18 @@ namespace flowpp::cli {
 
 // Usage and input errors: printed as "flowpp: error: ..." with exit code 2.
 struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// An error whose exit code is already decided: a worker's, passed on by the --nproc launcher.
+struct ExitError : std::runtime_error {
+  ExitError(int exitCode, const std::string& message) : std::runtime_error(message), code(exitCode) {}
+  int code;
+};
+
+// Ctrl-C or SIGTERM stopped a command before it finished (exit code 130); the message says what was
+// kept (a checkpoint, the images evaluated so far).
+struct InterruptedError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
@@ -48,6 +61,9 @@ ModelAndData openModelAndData(const std::string& model, const std::string& data,
 // Torch threads for this process: `requested`, else the cores shared among the processes of this
 // host (LOCAL_WORLD_SIZE, as torchrun and --nproc set it). Applies them and returns the count.
 int applyThreads(int requested);
+
+// --nproc N: at most one process per core (more only slow each other down); throws UsageError.
+void requireProcessCount(int nproc);
 
 // Throws std::runtime_error when a result the user will read is NaN or infinite.
 void requireFinite(double value, const std::string& what);

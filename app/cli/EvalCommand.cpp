@@ -36,8 +36,13 @@ void addEval(CLI::App& app) {
       return !interrupted();
     });
     bar.finish();
-    if (r.images == 0) throw std::runtime_error("evaluation interrupted before the first image finished");
+    if (r.images == 0) throw InterruptedError("evaluation stopped before the first image finished");
     requireFinite(r.meanElbo, "the bits/dim");
+    // The figures first: a --per-image file that cannot be written loses nothing else.
+    nlohmann::json out = {{"bpd_elbo", r.meanElbo}, {"images", r.images}, {"importance_samples", a->k},
+                          {"model", loaded.path}, {"data", a->data}, {"interrupted", r.cancelled}};
+    if (a->k > 1) out["bpd_iw"] = r.meanIw;
+    printJson(out);
     if (!a->perImage.empty()) {
       std::ostringstream csv;
       csv << "index,bpd_elbo" << (a->k > 1 ? ",bpd_iw" : "") << "\n";
@@ -50,10 +55,9 @@ void addEval(CLI::App& app) {
       }
       writeFileAtomically(a->perImage, csv.str());
     }
-    nlohmann::json out = {{"bpd_elbo", r.meanElbo}, {"images", r.images}, {"importance_samples", a->k},
-                          {"model", loaded.path}, {"data", a->data}, {"interrupted", r.cancelled}};
-    if (a->k > 1) out["bpd_iw"] = r.meanIw;
-    printJson(out);
+    if (r.cancelled)
+      throw InterruptedError("evaluation stopped after " + std::to_string(r.images) + " of " + std::to_string(data.size()) +
+                             " images; the figures above are for those");
   });
 }
 

@@ -1,5 +1,6 @@
 // flowpp export: an inference-only checkpoint (EMA weights, optionally float16) from a run.
 #include "Common.h"
+#include "train/RunFolder.h"
 
 namespace flowpp::cli {
 
@@ -7,16 +8,21 @@ void addExport(CLI::App& app) {
   auto* cmd = app.add_subcommand("export", "Write an inference-only model file (EMA weights) from a checkpoint or run");
   struct Args {
     std::string model, out;
-    bool half = false;
+    bool half = false, acceptUnverified = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--model", a->model, "Checkpoint or run folder")->required();
   cmd->add_option("--out", a->out, "Model file to write (.fpp)")->required();
   cmd->add_flag("--half", a->half, "Store weights as float16 (they load back exactly as the rounded model)");
+  cmd->add_flag("--accept-unverified", a->acceptUnverified,
+                "Read a checkpoint written before checksums existed (it cannot be checked for damage) and write it "
+                "with one");
   cmd->callback([a] {
     if (!std::filesystem::exists(a->model)) throw UsageError("--model: no such file or folder '" + a->model + "'");
-    auto loaded = loadModel(a->model);
+    refuseToOverwriteRunCheckpoint(a->out, "export --out");
+    auto loaded = loadModel(a->model, 0, a->acceptUnverified);
     if (loaded.fresh) throw UsageError("export: --model must be a trained checkpoint or run folder");
+    if (!loaded.verified) std::cerr << "note: " << loaded.path << " had no checksum; the exported file has one\n";
     if (a->half) roundWeightsToHalf(*loaded.model);
     Checkpoint ck;
     ck.config = loaded.model->config();

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,9 @@ namespace flowpp::cli {
 
 namespace {
 std::vector<std::string> g_args;
+volatile sig_atomic_t g_forward = 0;  // a termination signal the launcher received, to pass on
+
+void rememberSignal(int signal) { g_forward = signal; }
 
 int freePort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -55,13 +59,17 @@ std::string describe(int status) {
 void setCommandLine(int argc, char** argv) { g_args.assign(argv, argv + argc); }
 
 LaunchResult launchLocalWorkers(int nproc, const std::map<std::string, std::string>& extraEnv) {
+  constexpr auto kStopGrace = std::chrono::seconds(5);
   const auto args = workerArgs();
   const int port = freePort();
+  const pid_t launcher = ::getpid();
   std::vector<pid_t> pids;
   for (int rank = 0; rank < nproc; ++rank) {
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("--nproc: cannot start worker process " + std::to_string(rank));
     if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);   // the launcher killed outright: stop too (kept across exec)
+      if (::getppid() != launcher) _exit(1);  // it died before that was set
       ::setenv("RANK", std::to_string(rank).c_str(), 1);
       ::setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
       ::setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);
@@ -77,12 +85,25 @@ LaunchResult launchLocalWorkers(int nproc, const std::map<std::string, std::stri
     }
     pids.push_back(pid);
   }
-  // Ctrl-C reaches the workers directly (same process group); the launcher just waits for them.
-  ::signal(SIGINT, SIG_IGN);
+  // Ctrl-C from a terminal reaches the workers directly (same process group); a signal sent to the
+  // launcher alone is passed on.
+  struct sigaction action {}, previous[3];
+  action.sa_handler = rememberSignal;
+  const int forwarded[3] = {SIGINT, SIGTERM, SIGHUP};
+  for (int i = 0; i < 3; ++i) ::sigaction(forwarded[i], &action, &previous[i]);
   LaunchResult result;
   int running = nproc;
   auto firstFailure = std::chrono::steady_clock::time_point::max();
+  bool stopAsked = false, killed = false;
+  auto signalAll = [&](int signal) {
+    for (pid_t p : pids)
+      if (p > 0) ::kill(p, signal);
+  };
   while (running > 0) {
+    if (g_forward) {
+      signalAll(g_forward);
+      g_forward = 0;
+    }
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid > 0) {
@@ -92,21 +113,20 @@ LaunchResult launchLocalWorkers(int nproc, const std::map<std::string, std::stri
       const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       if (!ok && result.failedRank < 0) {
         result.failedRank = rank;
-        result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+        result.exitCode = WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1;
         result.message = "worker rank " + std::to_string(rank) + " " + describe(status);
         firstFailure = std::chrono::steady_clock::now();
       }
       continue;
     }
-    // A failed worker's peers notice on their next collective; give them 30 s to say so themselves,
-    // then ask them to stop, then stop them.
-    const auto since = std::chrono::steady_clock::now() - firstFailure;
-    const int signal = since > std::chrono::seconds(60) ? SIGKILL : since > std::chrono::seconds(30) ? SIGTERM : 0;
-    for (pid_t p : pids)
-      if (p > 0 && signal) ::kill(p, signal);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Once a worker has failed the run cannot go on: ask the others to stop (they print their own
+    // reason), and kill whichever has not after the grace period (a stopped or hung process).
+    if (result.failedRank >= 0 && !stopAsked) signalAll(SIGTERM), stopAsked = true;
+    if (result.failedRank >= 0 && !killed && std::chrono::steady_clock::now() - firstFailure > kStopGrace)
+      signalAll(SIGKILL), killed = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ::signal(SIGINT, SIG_DFL);
+  for (int i = 0; i < 3; ++i) ::sigaction(forwarded[i], &previous[i], nullptr);
   return result;
 }
 

@@ -3,7 +3,9 @@
 
 #include "Common.h"
 #include "Launcher.h"
+#include "model/Footprint.h"
 #include "train/Distributed.h"
+#include "train/ResumePoint.h"
 #include "train/RunFolder.h"
 #include "train/Trainer.h"
 
@@ -58,25 +60,46 @@ std::string eventText(const nlohmann::json& j) {
   if (j.contains("test_bpd")) s += ", test " + std::to_string(j["test_bpd"].get<double>()).substr(0, 6) + " bits/dim";
   if (j.contains("parameters")) s += ", " + std::to_string(j["parameters"].get<int64_t>()) + " parameters";
   if (j.value("processes", 1) > 1) s += ", " + std::to_string(j["processes"].get<int>()) + " processes";
+  if (j.contains("warning")) s += "\n  warning: " + j["warning"].get<std::string>();
   return s;
 }
 
+// The run's config: the new run's file, or the config of the checkpoint a resumed run continues.
 ModelConfig configFor(const TrainArgs& a) {
-  if (!a.o.resume) {
-    if (a.model.empty()) throw UsageError("train: --model CONFIG.json is required for a new run");
-    return ModelConfig::load(a.model);
+  if (a.o.resume) return findResumePoint(a.o.runDir).config;
+  if (a.model.empty()) throw UsageError("train: --model CONFIG.json is required for a new run");
+  return ModelConfig::load(a.model);
+}
+
+// Rank 0 reads the config and sends it to every rank, so that other hosts need no access to the run
+// folder; if rank 0 cannot read it, every rank stops with its reason instead of waiting.
+ModelConfig agreedConfig(const TrainArgs& a, Collective* collective, bool leader) {
+  std::string text;
+  std::exception_ptr failure;
+  if (leader) {
+    try {
+      text = configFor(a).toJson().dump();
+    } catch (...) {
+      failure = std::current_exception();
+    }
   }
-  auto ckpt = newestCheckpoint(a.o.runDir);
-  if (ckpt.empty()) throw UsageError("--resume: no checkpoint in '" + a.o.runDir + "'");
-  return readCheckpoint(ckpt).config;
+  const auto received = broadcastText(collective, failure ? std::string("!") : text);
+  if (failure) std::rethrow_exception(failure);
+  if (received == "!") throw std::runtime_error("rank 0 could not read the run's config (its own error says why)");
+  return ModelConfig::fromText(received, "the run's config (from rank 0)");
 }
 
 void runTrain(TrainArgs& a) {
   auto& o = a.o;
   validateTrainOptions(o);
   if (a.nproc > 1) {
+    requireProcessCount(a.nproc);
+    const auto config = configFor(a);  // refuses what cannot fit before any worker starts
+    const int64_t local = std::max<int64_t>(1, (o.batchSize > 0 ? o.batchSize : config.training.batchSize) / a.nproc);
+    requireMemory(a.nproc * (estimateFootprint(config, local).trainingBytes + kProcessOverheadBytes),
+                  "training '" + config.name + "' in " + std::to_string(a.nproc) + " processes at batch " + std::to_string(local) + " each");
     const auto r = launchLocalWorkers(a.nproc);
-    if (r.exitCode != 0) throw std::runtime_error(r.message + " (the other workers stopped too)");
+    if (r.exitCode != 0) throw ExitError(r.exitCode, r.message + " (the other workers were stopped too)");
     return;
   }
   applyThreads(a.threads);
@@ -87,7 +110,7 @@ void runTrain(TrainArgs& a) {
   std::unique_ptr<Collective> collective;
   if (env.distributed()) collective = connectProcessGroup(env, std::chrono::seconds(a.timeoutSeconds), device);
   const bool leader = env.rank == 0;
-  const auto config = configFor(a);
+  const auto config = agreedConfig(a, collective.get(), leader);
   auto trainSet = openData(a.data, a.limit, config);
   std::optional<ImageDataset> testSet;
   if (!a.testData.empty()) testSet = openData(a.testData, 0, config);
@@ -120,6 +143,8 @@ void runTrain(TrainArgs& a) {
   if (summary.lastTestBpd) out["test_bpd"] = *summary.lastTestBpd;
   printJson(out);
   if (summary.diverged) throw std::runtime_error("training diverged; see the metrics log for the bad steps");
+  if (summary.stoppedByUser)
+    throw InterruptedError("training stopped at step " + std::to_string(summary.step) + " with a checkpoint; continue with --resume");
 }
 }  // namespace
 

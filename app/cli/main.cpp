@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
     return report("error: ", std::string(e.what()) + " (see flowpp --help)", 2);
   } catch (const flowpp::cli::UsageError& e) {
     return report("error: ", e.what(), 2);
+  } catch (const flowpp::cli::ExitError& e) {
+    return report("error: ", e.what(), e.code);
+  } catch (const flowpp::cli::InterruptedError& e) {
+    return report("interrupted: ", e.what(), 130);
   } catch (const flowpp::ConfigError& e) {
     return report("error: ", e.what(), 2);
   } catch (const flowpp::CheckpointError& e) {

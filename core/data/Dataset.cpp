@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "util/AtomicFile.h"
+
 namespace flowpp {
 
 namespace fs = std::filesystem;
@@ -13,6 +15,11 @@ ImageDataset readAny(const std::string& path, int64_t limit, std::optional<Image
     for (const auto& e : fs::directory_iterator(path))
       if (e.path().extension() == ".bin") return readCifar(path, limit);
     return readImageFolder(path, limit, shape);
+  }
+  try {
+    requireRegularFile(path);  // a pipe or a device would block the read below, or never end
+  } catch (const std::runtime_error& e) {
+    throw DataError(e.what());
   }
   unsigned char head[4] = {0, 0, 0, 0};
   std::ifstream(path, std::ios::binary).read(reinterpret_cast<char*>(head), 4);

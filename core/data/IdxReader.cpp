@@ -1,6 +1,7 @@
 // MNIST / Fashion-MNIST IDX image files: big-endian magic 0x00000803 (unsigned byte, 3 dims),
-// then N, rows, cols, then N*rows*cols bytes. Gzip-compressed files are inflated with zlib, never
-// beyond the size the header announces (a gzip bomb stops there).
+// then N, rows, cols, then N*rows*cols bytes. Gzip-compressed files are inflated with zlib to the
+// end of the stream, whose CRC-32 and length zlib checks (a file cut anywhere, even in its 8-byte
+// trailer, is refused), and never far beyond the size the header announces (a gzip bomb stops there).
 #include <zlib.h>
 
 #include <cstring>
@@ -44,14 +45,18 @@ std::string gunzip(const std::string& source, const std::string& bytes) {
     out.append(buf, sizeof(buf) - zs.avail_out);
     ended = ret == Z_STREAM_END;
     const int64_t expected = announcedSize(out);
-    if (expected >= 0 && int64_t(out.size()) >= expected) break;  // all the header asked for
-    if (expected >= 0 && double(expected) > availableMemoryBytes())
-      break;  // the size check below refuses it with the header's figures
+    if (expected >= 0 && double(expected) > availableMemoryBytes()) {
+      inflateEnd(&zs);
+      return out;  // the size check of the caller refuses it with the header's figures
+    }
+    if (expected >= 0 && int64_t(out.size()) > expected + int64_t(sizeof(buf))) {
+      inflateEnd(&zs);
+      throw DataError(source + ": holds more data than its IDX header announces (" + std::to_string(expected) + " bytes)");
+    }
     if (ret == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) break;  // input ended before the stream did
   } while (ret != Z_STREAM_END);
   inflateEnd(&zs);
-  const int64_t expected = announcedSize(out);
-  if (!ended && (expected < 0 || int64_t(out.size()) < expected)) throw DataError(source + ": corrupt or truncated gzip data");
+  if (!ended) throw DataError(source + ": corrupt or truncated gzip data (the stream ends before its checksum)");
   return out;
 }
 

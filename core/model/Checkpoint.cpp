@@ -8,6 +8,7 @@
 #include "util/AtomicFile.h"
 #include "util/PickleFile.h"
 #include "util/Checksum.h"
+#include "util/JsonText.h"
 
 namespace flowpp {
 
@@ -132,7 +133,7 @@ void saveCheckpoint(const std::string& path, const Checkpoint& ck, bool halfPrec
   writeFileAtomically(path, std::string_view(bytes.data(), bytes.size()));
 }
 
-Checkpoint checkpointFromBytes(const std::string& bytes, const std::string& source) {
+Checkpoint checkpointFromBytes(const std::string& bytes, const std::string& source, bool acceptUnverified) {
   const std::string prefix = "'" + source + "' is not a usable Flow++ checkpoint: ";
   RawCheckpoint raw;
   try {
@@ -148,10 +149,14 @@ Checkpoint checkpointFromBytes(const std::string& bytes, const std::string& sour
     if (checksumOf(raw.format, raw.config, raw.meta, raw.weights, raw.train) != raw.checksum)
       throw CheckpointError(prefix + "its checksum does not match its contents (the file was damaged or edited)");
     ck.verified = true;
+  } else if (!acceptUnverified) {
+    throw CheckpointError(prefix + "it was written by an older Flow++ Studio without a checksum (" + kFormatV1 +
+                          "), so damage to it cannot be detected. If you trust it, convert it once: flowpp export "
+                          "--model " + source + " --out NEW.fpp --accept-unverified");
   }
   try {
     ck.config = ModelConfig::fromText(raw.config, source + " (embedded config)");
-    ck.meta = nlohmann::json::parse(raw.meta);
+    ck.meta = parseJsonText(raw.meta, "its metadata");
     if (!ck.meta.is_object()) throw std::runtime_error("its metadata is not a JSON object");
   } catch (const ConfigError& e) {
     throw CheckpointError(prefix + e.what());
@@ -163,17 +168,17 @@ Checkpoint checkpointFromBytes(const std::string& bytes, const std::string& sour
   return ck;
 }
 
-Checkpoint readCheckpoint(const std::string& path) {
+Checkpoint readCheckpoint(const std::string& path, bool acceptUnverified) {
   std::string bytes;
   try {
     bytes = readFile(path);
   } catch (const std::exception& e) {
     throw CheckpointError(e.what());
   }
-  return checkpointFromBytes(bytes, path);
+  return checkpointFromBytes(bytes, path, acceptUnverified);
 }
 
-LoadedModel loadModel(const std::string& path, uint64_t seed) {
+LoadedModel loadModel(const std::string& path, uint64_t seed, bool acceptUnverified) {
   LoadedModel out;
   out.path = path;
   if (fs::is_directory(path)) {
@@ -185,7 +190,7 @@ LoadedModel loadModel(const std::string& path, uint64_t seed) {
     out.fresh = true;
     out.meta = nlohmann::json::object();
   } else {
-    auto ck = readCheckpoint(out.path);
+    auto ck = readCheckpoint(out.path, acceptUnverified);
     out.model = buildModel(ck.config, 0);
     loadState(*out.model, ck.weights, out.path);
     out.meta = ck.meta;

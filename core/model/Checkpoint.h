@@ -6,7 +6,8 @@
 //    "train": {name: tensor},             # optional: raw weights, Adam moments (for --resume)
 //    "checksum": "crc32:<8 hex digits>"}  # over the format, config, meta and every tensor
 // The checksum is verified on load: a flipped byte or a config edited inside the file is refused.
-// Version-1 files (no checksum) still load, reported as unverified.
+// Version-1 files (no checksum) are refused too, since their damage cannot be detected, unless the
+// caller accepts them explicitly (`flowpp export --accept-unverified` converts one to version 2).
 #include <map>
 #include <optional>
 #include <string>
@@ -31,7 +32,7 @@ struct Checkpoint {
   nlohmann::json meta = nlohmann::json::object();  // step, metrics, training options, ...
   TensorMap weights;
   TensorMap train;        // empty for an inference-only file
-  bool verified = false;  // the checksum was present and matched (false only for version-1 files)
+  bool verified = false;  // the checksum was present and matched (false only for an accepted version-1 file)
 };
 
 // Named parameters and buffers of a module (detached, on the CPU).
@@ -43,9 +44,10 @@ void loadState(torch::nn::Module& module, const TensorMap& state, const std::str
 // Atomic write. With halfPrecision the weights are stored as float16 (the model should then be
 // used with the rounded weights: see roundWeightsToHalf).
 void saveCheckpoint(const std::string& path, const Checkpoint& checkpoint, bool halfPrecision = false);
-Checkpoint readCheckpoint(const std::string& path);  // throws CheckpointError naming the file and the problem
+// Throws CheckpointError naming the file and the problem.
+Checkpoint readCheckpoint(const std::string& path, bool acceptUnverified = false);
 // The same from the file's bytes (`source` names it in messages).
-Checkpoint checkpointFromBytes(const std::string& bytes, const std::string& source);
+Checkpoint checkpointFromBytes(const std::string& bytes, const std::string& source, bool acceptUnverified = false);
 
 // A model ready for inference from a checkpoint file, a run folder (its newest checkpoint), or a
 // config JSON (fresh weights; the caller must dataInit it).
@@ -54,9 +56,9 @@ struct LoadedModel {
   nlohmann::json meta;
   std::string path;
   bool fresh = false;     // built from a config: weights not trained, needs dataInit
-  bool verified = true;   // false for a version-1 checkpoint without a checksum
+  bool verified = true;   // false for an accepted version-1 checkpoint without a checksum
 };
-LoadedModel loadModel(const std::string& path, uint64_t seed = 0);
+LoadedModel loadModel(const std::string& path, uint64_t seed = 0, bool acceptUnverified = false);
 
 void roundWeightsToHalf(torch::nn::Module& module);
 

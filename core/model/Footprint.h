@@ -28,6 +28,10 @@ struct Footprint {
 
 Footprint estimateFootprint(const ModelConfig& config, int64_t batch);
 
+// What one flowpp process holds before any model: LibTorch's libraries, thread pools and allocator
+// (the resident set of `flowpp info` on a small model is about 150 MiB).
+constexpr double kProcessOverheadBytes = 160.0 * 1024 * 1024;
+
 // MemAvailable of /proc/meminfo (bytes), or a large number where it cannot be read.
 double availableMemoryBytes();
 

@@ -6,10 +6,16 @@
 #include <sstream>
 
 #include "model/ConfigFields.h"
+#include "util/AtomicFile.h"
+#include "util/JsonText.h"
 
 namespace flowpp {
 
 using nlohmann::json;
+
+namespace {
+constexpr int64_t kMaxConfigBytes = 16 << 20;  // a config is a few kilobytes; anything this big is not one
+}
 
 SplitType splitTypeFromString(const std::string& name) {
   if (name == "stripe") return SplitType::Stripe;
@@ -200,20 +206,21 @@ ModelConfig ModelConfig::fromJson(const json& j, const std::string& source) {
 ModelConfig ModelConfig::fromText(const std::string& text, const std::string& source) {
   json j;
   try {
-    j = json::parse(text);  // strict: text after the JSON value is an error
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    throw ConfigError(source + " is not valid JSON (" + what.substr(what.find(']') + 2) + ")");
+    j = parseJsonText(text, source);
+  } catch (const JsonTextError& e) {
+    throw ConfigError(e.what());
   }
   return fromJson(j, source);
 }
 
 ModelConfig ModelConfig::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError("cannot open config '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return fromText(text.str(), path);
+  std::string text;
+  try {
+    text = readFile(path, kMaxConfigBytes);
+  } catch (const std::exception& e) {
+    throw ConfigError(std::string("cannot read config: ") + e.what());
+  }
+  return fromText(text, path);
 }
 
 }  // namespace flowpp

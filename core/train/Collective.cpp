@@ -28,11 +28,15 @@ void allReduceGradients(torch::nn::Module& module, Collective& collective) {
   }
 }
 
-bool anyRankTrue(Collective* collective, bool flag) {
-  if (!collective) return flag;
-  std::vector<torch::Tensor> t = {torch::tensor({flag ? 1.0 : 0.0}, torch::kDouble)};
+std::vector<bool> anyRankTrue(Collective* collective, const std::vector<bool>& flags) {
+  if (!collective) return flags;
+  auto counts = torch::zeros({int64_t(flags.size())}, torch::kDouble);
+  for (size_t i = 0; i < flags.size(); ++i) counts[i] = flags[i] ? 1.0 : 0.0;
+  std::vector<torch::Tensor> t = {counts};
   collective->allReduceSum(t);
-  return t[0].item<double>() > 0;
+  std::vector<bool> any(flags.size());
+  for (size_t i = 0; i < flags.size(); ++i) any[i] = t[0][i].item<double>() > 0;
+  return any;
 }
 
 std::string broadcastText(Collective* collective, const std::string& text) {

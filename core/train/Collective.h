@@ -24,9 +24,10 @@ class Collective {
 // several times slower). Gloo has no average: callers pre-divide their losses by the global batch.
 void allReduceGradients(torch::nn::Module& module, Collective& collective);
 
-// True on every rank when `flag` is true on any: how decisions that end or rewind a step (time up,
-// stop, pause) are taken together, so no rank leaves the others waiting. Null: the flag itself.
-bool anyRankTrue(Collective* collective, bool flag);
+// Element i is true on every rank when flags[i] is true on any: how decisions that end or rewind a
+// step (time up, stop, pause) are taken together, so no rank leaves the others waiting, in one
+// collective call. Null collective: the flags themselves.
+std::vector<bool> anyRankTrue(Collective* collective, const std::vector<bool>& flags);
 
 // Rank 0's text on every rank (sent as bytes: the collective moves tensors). Null: the text itself.
 std::string broadcastText(Collective* collective, const std::string& text);

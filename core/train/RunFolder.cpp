@@ -5,12 +5,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <regex>
 #include <sstream>
 #include <vector>
 
 #include "util/AtomicFile.h"
+#include "util/JsonText.h"
 
 namespace flowpp {
 
@@ -44,12 +47,34 @@ std::string runContents(const std::string& dir) {
   return out;
 }
 
+namespace {
+std::string checkpointFile(const std::string& dir, int64_t step) {
+  char name[32];
+  std::snprintf(name, sizeof name, "ckpt-%09lld.fpp", static_cast<long long>(step));
+  return (fs::path(dir) / "checkpoints" / name).string();
+}
+}  // namespace
+
 std::string newestCheckpoint(const std::string& dir) {
   auto steps = checkpointSteps(dir);
-  if (steps.empty()) return {};
-  char name[32];
-  std::snprintf(name, sizeof name, "ckpt-%09lld.fpp", static_cast<long long>(steps.back()));
-  return (fs::path(dir) / "checkpoints" / name).string();
+  return steps.empty() ? std::string() : checkpointFile(dir, steps.back());
+}
+
+std::vector<std::string> checkpointsNewestFirst(const std::string& dir) {
+  auto steps = checkpointSteps(dir);
+  std::vector<std::string> paths;
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) paths.push_back(checkpointFile(dir, *it));
+  return paths;
+}
+
+void refuseToOverwriteRunCheckpoint(const std::string& path, const std::string& option) {
+  std::error_code ec;
+  const auto parent = fs::weakly_canonical(fs::absolute(path, ec), ec).parent_path();
+  if (parent.filename() != "checkpoints") return;
+  const auto run = parent.parent_path().string();
+  if (runContents(run).empty()) return;
+  throw RunFolderError(option + " " + path + ": that is inside the checkpoints of the run in '" + run +
+                       "'; writing there could replace a training checkpoint. Write the file elsewhere");
 }
 
 std::string freshRunFolder(const std::string& dir) {
@@ -61,32 +86,44 @@ std::string freshRunFolder(const std::string& dir) {
 }
 
 RunFolder::RunFolder(const std::string& dir, bool resume) : dir_(dir) {
-  if (resume) {
-    if (checkpointSteps(dir).empty())
-      throw RunFolderError("cannot resume: '" + dir + "' has no checkpoints/ckpt-*.fpp");
-  } else if (auto held = runContents(dir); !held.empty()) {
+  std::error_code ec;
+  if (resume && !fs::is_directory(dir, ec)) throw RunFolderError("cannot resume: there is no run folder '" + dir + "'");
+  fs::create_directories(dir, ec);
+  if (ec) throw RunFolderError("cannot create the run folder '" + dir + "': " + ec.message());
+  lock();  // before the checks: two processes cannot both find the folder free
+  if (resume && checkpointSteps(dir).empty()) {
+    unlock();
+    throw RunFolderError("cannot resume: '" + dir + "' has no checkpoints/ckpt-*.fpp");
+  }
+  if (auto held = runContents(dir); !resume && !held.empty()) {
+    unlock();
     throw RunFolderError("'" + dir + "' already holds a run (" + held +
                          "); a new run needs its own folder (or resume this one with --resume)");
   }
-  std::error_code ec;
   fs::create_directories(fs::path(dir) / "checkpoints", ec);
-  if (ec) throw RunFolderError("cannot create the run folder '" + dir + "': " + ec.message());
-  lock();
+  if (ec) {
+    unlock();
+    throw RunFolderError("cannot create '" + dir + "/checkpoints': " + ec.message());
+  }
   removeStaleTempFiles();
 }
 
-RunFolder::~RunFolder() {
+RunFolder::~RunFolder() { unlock(); }
+
+void RunFolder::unlock() {
   if (lockFd_ >= 0) ::close(lockFd_);  // releases the flock
+  lockFd_ = -1;
 }
 
 void RunFolder::lock() {
   const auto path = file(".lock");
   lockFd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lockFd_ < 0) throw RunFolderError("cannot create '" + path + "'");
+  if (lockFd_ < 0) throw RunFolderError("cannot lock the run folder: cannot create '" + path + "': " + std::strerror(errno));
   if (::flock(lockFd_, LOCK_EX | LOCK_NB) != 0) {
-    ::close(lockFd_);
-    lockFd_ = -1;
-    throw RunFolderError("'" + dir_ + "' is in use by another training process");
+    const int error = errno;
+    unlock();
+    throw RunFolderError(error == EWOULDBLOCK ? "'" + dir_ + "' is in use by another training process"
+                                              : "cannot lock '" + path + "': " + std::strerror(error));
   }
 }
 
@@ -102,11 +139,7 @@ void RunFolder::removeStaleTempFiles() const {
 
 std::string RunFolder::file(const std::string& name) const { return (fs::path(dir_) / name).string(); }
 
-std::string RunFolder::checkpointPath(int64_t step) const {
-  char name[32];
-  std::snprintf(name, sizeof name, "ckpt-%09lld.fpp", static_cast<long long>(step));
-  return (fs::path(dir_) / "checkpoints" / name).string();
-}
+std::string RunFolder::checkpointPath(int64_t step) const { return checkpointFile(dir_, step); }
 
 std::string RunFolder::newestCheckpoint() const { return flowpp::newestCheckpoint(dir_); }
 
@@ -119,30 +152,37 @@ void RunFolder::pruneCheckpoints(int64_t step, int keep) const {
   }
 }
 
-void RunFolder::openMetrics(int64_t keepUpToStep) {
+int RunFolder::openMetrics(int64_t keepUpToStep) {
   const auto path = file("metrics.jsonl");
-  std::ostringstream kept;
+  std::ostringstream kept, unreadable;
+  int setAside = 0;
   if (fs::exists(path)) {
     std::istringstream in(readFile(path));
     std::string line;
     while (std::getline(in, line)) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      json j;
       try {
-        auto j = json::parse(line);
-        const bool partial = j.is_object() && j.value("partial", false);  // re-logged in full after a resume
-        if (j.is_object() && !partial && j.value("step", int64_t(0)) <= keepUpToStep) kept << line << '\n';
-      } catch (const json::exception&) {
-        // a line cut by a kill -9 is dropped
+        j = parseJsonText(line, "a metrics line");
+      } catch (const std::exception&) {
+        unreadable << line << '\n';  // cut by a kill, or damaged: kept aside for the user to look at
+        ++setAside;
+        continue;
       }
+      const bool partial = j.is_object() && j.value("partial", false);  // re-logged in full after a resume
+      if (j.is_object() && !partial && j.value("step", int64_t(0)) <= keepUpToStep) kept << line << '\n';
     }
   }
+  if (setAside > 0) {
+    AppendFile aside;
+    aside.open(file("metrics-unreadable.txt"));
+    aside.append(unreadable.str());
+  }
   writeFileAtomically(path, kept.str());
-  metrics_.open(path, std::ios::app);
-  if (!metrics_) throw RunFolderError("cannot append to '" + path + "'");
+  metrics_.open(path);
+  return setAside;
 }
 
-void RunFolder::appendMetrics(const json& line) {
-  metrics_ << line.dump() << '\n';
-  metrics_.flush();
-}
+void RunFolder::appendMetrics(const json& line) { metrics_.append(line.dump() + '\n'); }
 
 }  // namespace flowpp

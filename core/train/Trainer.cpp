@@ -11,7 +11,9 @@
 #include "model/Footprint.h"
 #include "train/Adam.h"
 #include "train/Ema.h"
+#include "train/ResumePoint.h"
 #include "train/RunFolder.h"
+#include "train/TrainStep.h"
 #include "util/AtomicFile.h"
 #include "util/Random.h"
 
@@ -57,19 +59,16 @@ class Run {
   TrainSummary run();
 
  private:
-  struct StepOutcome {
-    double bpd = 0, gradNorm = 0;
-    bool finite = true;
-  };
+  void loop(TrainSummary& summary);
+  void finish(TrainSummary& summary);
   bool leader() const { return rank_ == 0; }
   void setUp(const ModelConfig& config);
   void initialise();
-  void restore(const Checkpoint& ck, const std::string& path);
+  void restore(const Checkpoint& ck, const std::string& path, const std::vector<std::string>& skipped);
   void broadcastState();
-  StepOutcome trainStep();
+  StepGradient trainStep();
   torch::Tensor localNoise(int64_t step);
-  bool anyRank(bool flag) { return anyRankTrue(collective_, flag); }
-  bool handleBadStep(const StepOutcome& s, TrainSummary& summary);
+  bool handleBadStep(const StepGradient& s, TrainSummary& summary);
   void emit(json j);
   void logLine(double lr, bool withTest, TrainSummary& summary);
   void saveCheckpoint();
@@ -95,7 +94,8 @@ class Run {
   std::unique_ptr<Adam> adam_;
   std::unique_ptr<Ema> ema_;
   int64_t step_ = 0, lastGoodStep_ = 0;
-  double priorWallSeconds_ = 0, recentBpd_ = 0;
+  double priorWallSeconds_ = 0, recentBpd_ = 0, lastLr_ = 0;
+  bool tookStep_ = false;  // in this session (a resumed run that stops at once logs nothing new)
   Clock::time_point start_ = Clock::now();
   TensorMap lastGood_;
   LogWindow window_;
@@ -112,15 +112,20 @@ Run::Run(const ModelConfig& config, const ImageDataset& train, const ImageDatase
     throw std::runtime_error("--device cuda: no CUDA device is available to this LibTorch");
   std::optional<Checkpoint> resumed;
   std::string resumeFrom;
+  std::vector<std::string> skipped;
   if (leader()) {
     folder_ = std::make_unique<RunFolder>(o.runDir, o.resume);
-    if (o.resume) resumed = readCheckpoint(resumeFrom = folder_->newestCheckpoint());
+    if (o.resume) {
+      auto point = findResumePoint(o.runDir);
+      resumed = readCheckpoint(resumeFrom = point.checkpoint);
+      skipped = point.skipped;
+    }
   }
   // On resume only the leader has read the run's config: every rank builds the same model from it.
   const auto text = broadcastText(collective_, resumed ? resumed->config.toJson().dump() : config.toJson().dump());
   setUp(ModelConfig::fromText(text, "the run's config"));
   ema_ = std::make_unique<Ema>(*model_, config_.training.emaDecay);
-  if (resumed) restore(*resumed, resumeFrom);
+  if (resumed) restore(*resumed, resumeFrom, skipped);
   else if (leader()) initialise();
   broadcastState();
   if (!resumed && leader()) {
@@ -166,8 +171,7 @@ void Run::initialise() {
   lastGood_ = trainState();
 }
 
-void Run::restore(const Checkpoint& ck, const std::string& path) {
-  if (ck.train.empty()) throw CheckpointError(path + ": has no training state to resume from");
+void Run::restore(const Checkpoint& ck, const std::string& path, const std::vector<std::string>& skipped) {
   loadTrainState(ck.train, path);
   step_ = ck.meta.value("step", int64_t(0));
   priorWallSeconds_ = ck.meta.value("wall_seconds", 0.0);
@@ -175,9 +179,16 @@ void Run::restore(const Checkpoint& ck, const std::string& path) {
   window_ = LogWindow::fromJson(ck.meta.value("log_window", json::object()));
   lastGood_ = ck.train;
   lastGoodStep_ = step_;
-  folder_->openMetrics(step_);
-  emit({{"event", "resume"}, {"step", step_}, {"checkpoint", path}, {"processes", world_},
-        {"parameters", model_->parameterCount()}, {"config", config_.name}});
+  const int setAside = folder_->openMetrics(step_);
+  json event = {{"event", "resume"}, {"step", step_}, {"checkpoint", path}, {"processes", world_},
+                {"parameters", model_->parameterCount()}, {"config", config_.name}};
+  std::string warning;
+  for (const auto& s : skipped) warning += (warning.empty() ? "passed over " : "; ") + s;
+  if (setAside > 0)
+    warning += (warning.empty() ? "" : "; ") + std::to_string(setAside) +
+               " unreadable line(s) of metrics.jsonl moved to metrics-unreadable.txt";
+  if (!warning.empty()) event["warning"] = warning;
+  emit(event);
 }
 
 // Every rank starts from the leader's weights, EMA, optimiser state and counters.
@@ -208,27 +219,20 @@ torch::Tensor Run::localNoise(int64_t step) {
   return torch::cat(parts);
 }
 
-Run::StepOutcome Run::trainStep() {
+StepGradient Run::trainStep() {
   auto idx = batcher_->indices(step_).narrow(0, rank_ * localBatch_, localBatch_);
-  auto x = quantize(train_.images.index_select(0, idx), config_.nBits).to(device_);
-  auto noise = localNoise(step_);
+  StepInputs in;
+  in.x = quantize(train_.images.index_select(0, idx), config_.nBits).to(device_);
+  in.noise = localNoise(step_);
+  in.globalBatch = batchSize_;
+  in.gradClip = config_.training.gradClip;
+  in.poisonLoss = step_ == o_.injectNanAtStep;
   RandomScope dropoutScope(mixSeed({o_.seed, uint64_t(step_), uint64_t(rank_), 0xd0}));
-  auto loss = model_->bitsPerDim(model_->logLikelihood(x, false, noise).logp).sum() / double(batchSize_);
-  if (step_ == o_.injectNanAtStep) loss = loss * std::nan("");
-  for (auto& p : model_->parameters()) p.mutable_grad() = torch::Tensor();
-  loss.backward();
-  if (collective_) allReduceGradients(*model_, *collective_);
-  StepOutcome s;
-  std::vector<torch::Tensor> lossSum = {loss.detach().to(torch::kDouble).reshape({1})};
-  if (collective_) collective_->allReduceSum(lossSum);
-  s.bpd = lossSum[0].item<double>();
-  s.gradNorm = clipGradNorm(*model_, config_.training.gradClip);
-  s.finite = std::isfinite(s.bpd) && std::isfinite(s.gradNorm);
-  return s;
+  return computeStepGradient(model_, in, collective_);
 }
 
 // Returns true when the run must end here (diverged, or paused at a bad step).
-bool Run::handleBadStep(const StepOutcome& s, TrainSummary& summary) {
+bool Run::handleBadStep(const StepGradient& s, TrainSummary& summary) {
   ++badInRow_;
   const std::string why = !s.finite ? "non-finite loss or gradient" : "exploding loss";
   summary.badStepMessage = why + " at step " + std::to_string(step_ + 1) + ": step skipped (" +
@@ -254,14 +258,37 @@ bool Run::handleBadStep(const StepOutcome& s, TrainSummary& summary) {
 
 TrainSummary Run::run() {
   TrainSummary summary;
+  try {
+    loop(summary);
+    finish(summary);
+  } catch (const AppendError& e) {
+    // The metrics log cannot go on (a full disk, say): stop here with a checkpoint rather than train
+    // on with a log that ends early.
+    std::string saved;
+    try {
+      saveCheckpoint();
+      saved = "training stopped at step " + std::to_string(step_) + " with a checkpoint; resume with --resume once it can be written";
+    } catch (const std::exception& c) {
+      saved = "training stopped at step " + std::to_string(step_) + ", and its checkpoint failed too (" + c.what() + ")";
+    }
+    throw std::runtime_error(std::string(e.what()) + "; " + saved);
+  }
+  return summary;
+}
+
+void Run::loop(TrainSummary& summary) {
   const auto sessionStart = Clock::now();
   auto windowStart = Clock::now();
   model_->train();
   while (true) {
+    if (o_.steps > 0 && step_ >= o_.steps) break;
+    // Every rank takes the same decision from the same agreed flags: a rank whose clock passed the
+    // limit first must not evaluate (a collective) while its peers do not.
     const bool timeUp = o_.minutes > 0 && std::chrono::duration<double>(Clock::now() - sessionStart).count() >= o_.minutes * 60;
     const bool userStop = stop_ && stop_->load();
-    if ((o_.steps > 0 && step_ >= o_.steps) || anyRank(timeUp || userStop)) {
-      summary.timeUp = timeUp, summary.stoppedByUser = userStop;
+    const auto agreed = anyRankTrue(collective_, std::vector<bool>{timeUp, userStop});
+    if (agreed[0] || agreed[1]) {
+      summary.timeUp = agreed[0], summary.stoppedByUser = agreed[1];
       break;
     }
     const auto s = trainStep();
@@ -274,6 +301,7 @@ TrainSummary Run::run() {
     }
     badInRow_ = 0;
     const double lr = learningRateAt(step_, config_.training.learningRate, config_.training.warmupSteps, config_.training.lrDecay);
+    lastLr_ = lr, tookStep_ = true;
     adam_->step(lr);
     ema_->update(step_);
     ++step_;
@@ -288,11 +316,19 @@ TrainSummary Run::run() {
     if (o_.sampleEvery > 0 && step_ % o_.sampleEvery == 0) saveSamples();
     if (step_ % o_.checkpointEvery == 0 && !final) saveCheckpoint();
   }
+}
+
+// The log ends at the step of the last checkpoint: the steps since the last line are logged (as a
+// partial line, which a resumed run replaces), and a run whose time is up gets its final test bound
+// in the end event.
+void Run::finish(TrainSummary& summary) {
+  const bool unlogged = window_.count > 0 && last_.value("step", int64_t(-1)) != step_;
+  if (unlogged && tookStep_) logLine(lastLr_, false, summary);
   if (summary.timeUp) summary.lastTestBpd = testBpd();
   saveCheckpoint();
   summary.step = step_;
-  if (!leader()) return summary;
-  summary.checkpoint = folder_->newestCheckpoint();
+  if (!leader()) return;
+  summary.checkpoint = folder_->checkpointPath(step_);  // the one just written (a newer file there may be foreign)
   const char* event = summary.diverged ? "diverged"
                       : summary.pausedOnBadStep ? "paused"
                       : summary.stoppedByUser ? "stopped"
@@ -301,7 +337,6 @@ TrainSummary Run::run() {
   if (summary.lastTestBpd) end["test_bpd"] = *summary.lastTestBpd;
   if (!summary.badStepMessage.empty() && summary.pausedOnBadStep) end["message"] = summary.badStepMessage;
   emit(end);
-  return summary;
 }
 
 // A line at the run's last step that is not a multiple of --log-every is marked partial, and its

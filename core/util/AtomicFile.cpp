@@ -1,6 +1,7 @@
 #include "util/AtomicFile.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -92,15 +93,60 @@ void writeFileAtomically(const std::string& path, std::string_view bytes) {
   }
 }
 
-std::string readFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw std::runtime_error("'" + path + "' is a folder, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw std::runtime_error("cannot read '" + path + "'");
-  return ss.str();
+namespace {
+std::string kindOf(mode_t mode) {
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISFIFO(mode)) return "a pipe (FIFO)";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// Opens without blocking (a FIFO without a writer would block a plain open) and checks the kind.
+int openRegular(const std::string& path, struct stat& st) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) fail("cannot open", path, errno);
+  if (::fstat(fd, &st) != 0) {
+    const int error = errno;
+    ::close(fd);
+    fail("cannot read", path, error);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw std::runtime_error("'" + path + "' is " + kindOf(st.st_mode) + ", not a file that can be read");
+  }
+  return fd;
+}
+}  // namespace
+
+void requireRegularFile(const std::string& path) {
+  struct stat st {};
+  ::close(openRegular(path, st));
+}
+
+std::string readFile(const std::string& path, int64_t maxBytes) {
+  struct stat st {};
+  const int fd = openRegular(path, st);
+  if (maxBytes >= 0 && st.st_size > maxBytes) {
+    ::close(fd);
+    throw std::runtime_error("'" + path + "' is " + std::to_string(st.st_size) + " bytes, more than the " +
+                             std::to_string(maxBytes) + " such a file can have");
+  }
+  std::string bytes(size_t(st.st_size), '\0');
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = n < 0 ? errno : EIO;
+      ::close(fd);
+      if (n == 0) throw std::runtime_error("cannot read '" + path + "': it shrank while being read");
+      fail("cannot read", path, error);
+    }
+    done += size_t(n);
+  }
+  ::close(fd);
+  return bytes;
 }
 
 }  // namespace flowpp

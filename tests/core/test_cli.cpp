@@ -4,6 +4,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <sys/stat.h>
+#include <zlib.h>
+
 #include "../TestMain.h"
 #include "CliRunner.h"
 #include "Helpers.h"
@@ -163,6 +166,65 @@ class TestCli : public QObject {
     saveCheckpoint(path("nan.fpp").toStdString(), ck);
     checkError(runFlowpp({"sample", "--model", path("nan.fpp"), "--out", path("nan.png")}), 2, "NaN or infinite");
     QVERIFY(!QFile::exists(path("nan.png")));
+  }
+
+  // A JSON value nested 100,000 deep: printing it for the error message overflowed the stack.
+  void deeplyNestedJsonIsRefusedWithoutACrash() {
+    QFile f(path("deep.json"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray(100000, '[') + QByteArray(100000, ']'));
+    f.close();
+    checkError(runFlowpp({"info", "--model", path("deep.json")}), 2, "nested deeper than 64 levels");
+  }
+
+  void aKeyTwiceInOneObjectIsRefused() {
+    QFile f(path("twice.json"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QFile base(modelsDir() + "/fmnist-tiny.json");
+    QVERIFY(base.open(QIODevice::ReadOnly));
+    auto text = base.readAll();
+    text.replace("\"n_bits\": 8", "\"n_bits\": 8, \"n_bits\": 3");  // the later one used to win in silence
+    QVERIFY(text.contains("\"n_bits\": 3"));
+    f.write(text);
+    f.close();
+    checkError(runFlowpp({"info", "--model", path("twice.json")}), 2, "\"n_bits\" appears twice");
+  }
+
+  // A pipe or a device is refused before a byte is read: no hang, no read without end.
+  void pipesAndDevicesAreRefusedBeforeReading() {
+    const QString fifo = path("fifo");
+    QVERIFY(::mkfifo(fifo.toLocal8Bit().constData(), 0644) == 0);
+    const QString bundled = modelsDir() + "/fmnist-small.fpp";
+    checkError(runFlowpp({"eval", "--model", bundled, "--data", fifo}, 60000), 3, "is a pipe (FIFO)");
+    checkError(runFlowpp({"eval", "--model", fifo, "--data", tinyData()}, 60000), 2, "is a pipe (FIFO)");
+    checkError(runFlowpp({"info", "--model", "/dev/zero"}, 60000), 2, "is a device");
+    checkError(runFlowpp({"info", "--model", fifo + "-config.json"}, 60000), 2, "no such file");
+  }
+
+  // gzip's 8-byte trailer holds the CRC-32 and the length: a file cut there is refused.
+  void gzipWithoutItsTrailerIsRefused() {
+    QFile in(tinyData());
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    const QByteArray raw = in.readAll();
+    QByteArray gz(int(compressBound(raw.size())) + 64, '\0');
+    z_stream zs{};
+    QVERIFY(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);  // 15 + 16: a gzip wrapper
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+    zs.avail_in = uInt(raw.size());
+    zs.next_out = reinterpret_cast<Bytef*>(gz.data());
+    zs.avail_out = uInt(gz.size());
+    QCOMPARE(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    gz.resize(int(zs.total_out));
+    deflateEnd(&zs);
+    for (const auto& [name, bytes] : {std::pair{QString("whole.idx.gz"), gz}, std::pair{QString("cut.idx.gz"), gz.left(gz.size() - 8)}}) {
+      QFile out(path(name));
+      QVERIFY(out.open(QIODevice::WriteOnly));
+      out.write(bytes);
+    }
+    const QString bundled = modelsDir() + "/fmnist-small.fpp";
+    auto whole = runFlowpp({"eval", "--model", bundled, "--data", path("whole.idx.gz"), "--limit", "2"});
+    QVERIFY2(whole.code == 0, qPrintable(whole.err));
+    checkError(runFlowpp({"eval", "--model", bundled, "--data", path("cut.idx.gz"), "--limit", "2"}), 3, "truncated gzip");
   }
 
   void verboseShowsDetailsButStaysOneErrorLine() {

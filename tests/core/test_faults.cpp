@@ -15,6 +15,7 @@
 #include "data/Dataset.h"
 #include "model/Checkpoint.h"
 #include "train/RunFolder.h"
+#include "util/AtomicFile.h"
 
 using namespace flowpp;
 using namespace flowpp::test;
@@ -152,6 +153,80 @@ class TestFaults : public QObject {
     r = runFlowpp(trainArgs(run, 40, true));
     QVERIFY2(r.code == 0, qPrintable(r.err));
     checkRunIsWellFormed(run, 40);
+  }
+
+  // A log that cannot be written for a moment (a disk full for two seconds) loses no line; one that
+  // cannot be written at all stops the run with an error and a checkpoint, and never exits 0.
+  void metricsWriteFailuresAreRetriedThenFatal() {
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("FLOWPP_FAULT_APPEND_FAILS", "4:2");  // the 5th and 6th append attempts fail
+    const QString brief = path("brief-full");
+    auto r = runFlowpp(trainArgs(brief, 30, false), 300000, env);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    checkRunIsWellFormed(brief, 30);
+    QCOMPARE(int(metricRows(brief).size()), 10);  // steps 3, 6, ..., 30: none lost
+
+    env.insert("FLOWPP_FAULT_APPEND_FAILS", "4:1000000");
+    const QString lasting = path("lasting-full");
+    r = runFlowpp(trainArgs(lasting, 30, false), 300000, env);
+    QVERIFY2(r.code == 1, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
+    QVERIFY2(r.err.contains("metrics.jsonl") && r.err.contains("No space left on device") && r.err.contains("with a checkpoint"),
+             qPrintable(r.err));
+    const auto stoppedAt = readCheckpoint(newestCheckpoint(lasting.toStdString())).meta["step"].get<int64_t>();
+    QVERIFY2(stoppedAt > 0 && stoppedAt < 30, qPrintable(QString::number(stoppedAt)));
+    r = runFlowpp(trainArgs(lasting, 30, true));  // the disk has room again
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    checkRunIsWellFormed(lasting, 30);
+  }
+
+  // `export --out RUN/checkpoints/...` is refused; a weights-only file or another run's checkpoint
+  // found there anyway (copied by hand) is passed over by --resume with a warning naming it.
+  void resumeContinuesOnlyThisRunsCheckpointsWithTrainingState() {
+    const QString run = path("mixed"), other = path("other");
+    auto r = runFlowpp(trainArgs(run, 10, false));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QString newest = QString::fromStdString(newestCheckpoint(run.toStdString()));
+    const auto before = readFile(newest.toStdString());
+    r = runFlowpp({"export", "--model", run, "--out", newest, "--half"});
+    QVERIFY2(r.code == 2 && r.err.contains("inside the checkpoints of the run"), qPrintable(r.err));
+    QCOMPARE(readFile(newest.toStdString()), before);
+
+    // By hand: an exported (weights-only) file and a checkpoint of another architecture, both newer.
+    r = runFlowpp({"export", "--model", run, "--out", path("weights-only.fpp"), "--half"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(QFile::copy(path("weights-only.fpp"), run + "/checkpoints/ckpt-000000050.fpp"));
+    auto otherArgs = trainArgs(other, 10, false);
+    otherArgs[otherArgs.indexOf("--model") + 1] = modelsDir() + "/fmnist-tiny.json";
+    r = runFlowpp(otherArgs);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(QFile::copy(QString::fromStdString(newestCheckpoint(other.toStdString())), run + "/checkpoints/ckpt-000000060.fpp"));
+
+    r = runFlowpp(trainArgs(run, 20, true));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("ckpt-000000060.fpp: its config") && r.err.contains("ckpt-000000050.fpp: has no training state"),
+             qPrintable(r.err));
+    QCOMPARE(readCheckpoint(run.toStdString() + "/checkpoints/ckpt-000000020.fpp").meta["step"].get<int64_t>(), int64_t(20));
+  }
+
+  // Lines of metrics.jsonl that do not parse are moved aside with a warning, never deleted.
+  void unreadableMetricsLinesAreKeptAside() {
+    const QString run = path("damaged-log");
+    auto r = runFlowpp(trainArgs(run, 12, false));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QFile log(run + "/metrics.jsonl");
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    auto lines = log.readAll().split('\n');
+    log.close();
+    lines[2] = "{\"step\": 6, \"train_bpd\": 5.1, GARBAGE";
+    QVERIFY(log.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    log.write(lines.join('\n'));
+    log.close();
+    r = runFlowpp(trainArgs(run, 15, true));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("1 unreadable line(s) of metrics.jsonl moved to metrics-unreadable.txt"), qPrintable(r.err));
+    QFile aside(run + "/metrics-unreadable.txt");
+    QVERIFY(aside.open(QIODevice::ReadOnly));
+    QCOMPARE(aside.readAll(), QByteArray("{\"step\": 6, \"train_bpd\": 5.1, GARBAGE\n"));
   }
 };
 
