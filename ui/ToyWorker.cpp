@@ -38,15 +38,12 @@ void ToyWorker::reset(const ToyLabOptions& options, const ToyViewSettings& view)
   QMetaObject::invokeMethod(context_, [this, options, view] {
     running_ = false;
     view_ = view;
-    try {
+    lab_.reset();
+    guarded([&] {
       lab_ = std::make_unique<ToyLab>(options);
-    } catch (const std::exception& e) {
-      lab_.reset();
-      Q_EMIT failed(QString::fromStdString(e.what()));
-      return;
-    }
-    frameInFlight_ = false;
-    emitFrame();
+      frameInFlight_ = false;
+      emitFrame();
+    });
   });
 }
 
@@ -61,10 +58,21 @@ void ToyWorker::setRunning(bool running) {
 void ToyWorker::step() {
   QMetaObject::invokeMethod(context_, [this] {
     if (!lab_ || running_) return;
-    lab_->train(stepsPerFrame_);
-    frameInFlight_ = false;  // an explicit step always shows its result
-    emitFrame();
+    guarded([this] {
+      lab_->train(stepsPerFrame_);
+      frameInFlight_ = false;  // an explicit step always shows its result
+      emitFrame();
+    });
   });
+}
+
+void ToyWorker::guarded(const std::function<void()>& work) {
+  try {
+    work();
+  } catch (const std::exception& e) {
+    running_ = false;
+    Q_EMIT failed(QString::fromStdString(e.what()));
+  }
 }
 
 void ToyWorker::setView(const ToyViewSettings& view) {
@@ -72,7 +80,7 @@ void ToyWorker::setView(const ToyViewSettings& view) {
     view_ = view;
     if (lab_ && !running_) {
       frameInFlight_ = false;
-      emitFrame();
+      guarded([this] { emitFrame(); });
     }
   });
 }
@@ -83,12 +91,14 @@ void ToyWorker::frameShown() { frameInFlight_ = false; }
 // and come back through the event loop (so reset/pause/view changes get in between).
 void ToyWorker::tick() {
   if (!running_ || !lab_) return;
-  const auto start = Clock::now();
-  lab_->train(stepsPerFrame_);
-  const double ms = msSince(start) / stepsPerFrame_;
-  msPerStep_ = msPerStep_ == 0 ? ms : 0.8 * msPerStep_ + 0.2 * ms;
-  if (!frameInFlight_) emitFrame();
-  QTimer::singleShot(0, context_, [this] { tick(); });
+  guarded([this] {
+    const auto start = Clock::now();
+    lab_->train(stepsPerFrame_);
+    const double ms = msSince(start) / stepsPerFrame_;
+    msPerStep_ = msPerStep_ == 0 ? ms : 0.8 * msPerStep_ + 0.2 * ms;
+    if (!frameInFlight_) emitFrame();
+  });
+  if (running_) QTimer::singleShot(0, context_, [this] { tick(); });
 }
 
 void ToyWorker::emitFrame() {

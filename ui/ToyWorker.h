@@ -6,6 +6,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "toy/ToyTypes.h"
@@ -45,6 +46,8 @@ class ToyWorker : public QObject {
  private:
   void tick();
   void emitFrame();
+  // Runs `work` on the worker's thread; an exception pauses training and comes out as failed().
+  void guarded(const std::function<void()>& work);
 
   QThread thread_;
   QObject* context_;                 // lives on thread_: everything below is touched only there

@@ -1,6 +1,8 @@
 // flowpp toy: the playground's 2-D experiment headless (a mixture-of-logistics flow against an affine
 // one with the same parameter count), writing numbered frames for lecture notes; and the 1-D
 // dequantization experiment (--dequant-1d).
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -53,10 +55,31 @@ nlohmann::json flowJson(const ToyFlowView& v) {
           {"mean_newton_iterations", v.meanNewtonIterations}};
 }
 
+// --out is checked before any training: its folder must exist and be writable.
+void requireWritable(const std::string& path, const char* option) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  const auto dir = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw UsageError(std::string(option) + " " + path + ": is a folder; give a file name");
+  if (!fs::is_directory(dir, ec)) throw UsageError(std::string(option) + " " + path + ": the folder " + dir.string() + " does not exist");
+  if (::access(dir.c_str(), W_OK) != 0) throw UsageError(std::string(option) + " " + path + ": the folder " + dir.string() + " is not writable");
+}
+
+// Every number the toy reports must be finite: a diverged flow is an error, not a null.
+void requireFiniteResults(const ToyFrame& frame, ToyPlotWhich which) {
+  if (which != ToyPlotWhich::Affine) requireFinite(frame.mixture.testNll, "the mixture flow's test NLL");
+  if (which != ToyPlotWhich::Mixture) requireFinite(frame.affine.testNll, "the affine flow's test NLL");
+}
+
 void runToy(ToyArgs& a) {
   if (a.coupling != "both" && a.coupling != "mixlogistic" && a.coupling != "affine")
     throw UsageError("--coupling must be mixlogistic, affine or both, got '" + a.coupling + "'");
   if (a.split != "alternating" && a.split != "rotation") throw UsageError("--split must be alternating or rotation, got '" + a.split + "'");
+  if (a.layer > a.lab.flow.layers)
+    throw UsageError("--layer " + std::to_string(a.layer) + ": the flows have " + std::to_string(a.lab.flow.layers) +
+                     " layers (0 = data, " + std::to_string(a.lab.flow.layers) + " = latent)");
+  requireWritable(a.out, "--out");
   a.lab.target = parseTarget(a);
   a.lab.flow.split = a.split == "rotation" ? ToySplit::Rotation : ToySplit::Alternating;
   ToyLab lab(a.lab);  // validates the rest
@@ -79,15 +102,20 @@ void runToy(ToyArgs& a) {
   progress.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto last = lab.frame(a.grid, layer);
+  requireFiniteResults(last, which);
   if (!a.out.empty()) writeFileAtomically(a.out, toyFramePng(last, which));
   nlohmann::json j{{"target", toString(a.lab.target.kind)}, {"steps", lab.step()}, {"seconds", seconds},
                    {"frames", written}, {"interrupted", lab.step() < a.steps}};
   if (which != ToyPlotWhich::Affine) j["mixture"] = flowJson(last.mixture);
   if (which != ToyPlotWhich::Mixture) j["affine"] = flowJson(last.affine);
   printJson(j);
+  if (lab.step() < a.steps)
+    throw InterruptedError("stopped at step " + std::to_string(lab.step()) + " of " + std::to_string(a.steps) +
+                           "; the figures above and --out are of that step");
 }
 
 void runDequant1d(const ToyArgs& a) {
+  requireWritable(a.out, "--out");
   installInterruptHandler();
   Progress progress("dequant-1d", 2 * a.dequant.steps);
   auto r = fitDequant1D(a.dequant, [&](int done, int) {
@@ -99,8 +127,13 @@ void runDequant1d(const ToyArgs& a) {
   auto fit = [](const Dequant1DFit& f) {
     return nlohmann::json{{"bound_bits", f.boundBits}, {"exact_bits", f.exactBits}, {"gap_bits", f.gapBits()}};
   };
+  for (const auto* f : {&r.uniform, &r.variational}) {
+    requireFinite(f->boundBits, "the " + f->name + " fit's bound");
+    requireFinite(f->exactBits, "the " + f->name + " fit's exact bits");
+  }
   printJson({{"levels", a.dequant.levels}, {"data_entropy_bits", r.entropyBits}, {"uniform", fit(r.uniform)},
              {"variational", fit(r.variational)}, {"interrupted", r.cancelled}});
+  if (r.cancelled) throw InterruptedError("the fits stopped early; the figures above are of where they were");
 }
 }  // namespace
 
@@ -131,6 +164,13 @@ void addToy(CLI::App& app) {
   cmd->add_option("--levels", a->dequant.levels, "--dequant-1d: discrete levels")->default_val(12)->check(integerIn(2, 64));
   cmd->callback([a, cmd] {
     if (a->dequant1d) {
+      std::string ignored;
+      for (const char* option : {"--target", "--target-image", "--coupling", "--components", "--layers", "--hidden", "--split", "--lr",
+                                 "--batch", "--frames", "--frame-every", "--layer", "--grid"})
+        if (cmd->count(option)) ignored += (ignored.empty() ? "" : ", ") + std::string(option);
+      if (!ignored.empty())
+        throw UsageError("--dequant-1d fits its own 1-D experiment and takes --levels, --steps, --seed and --out; it does "
+                         "not use " + ignored);
       a->dequant.seed = a->lab.seed;
       if (cmd->count("--steps")) a->dequant.steps = a->steps;
       return runDequant1d(*a);

@@ -1,5 +1,6 @@
 #include "toy/ToyLab.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "toy/ToyFlow.h"
@@ -83,9 +84,12 @@ struct ToyLab::Impl {
     lines = gridLinePoints();
   }
 
-  double trainOne(ToyFlow& flow, torch::optim::Adam& opt, const torch::Tensor& batch) {
+  double trainOne(ToyFlow& flow, torch::optim::Adam& opt, const torch::Tensor& batch, const char* name) {
     opt.zero_grad();
     auto loss = -flow->logProb(batch).mean();
+    if (!std::isfinite(loss.item<double>()))
+      throw std::runtime_error(std::string("the ") + name + " flow's loss is not a finite number at step " +
+                               std::to_string(step + 1) + ": training diverged (a lower learning rate helps)");
     loss.backward();
     torch::nn::utils::clip_grad_norm_(flow->parameters(), 100.0);
     opt.step();
@@ -109,8 +113,8 @@ void ToyLab::train(int steps) {
     RandomScope scope(mixSeed({d_->options.seed, uint64_t(d_->step), 0x71}));
     auto batch = sampleToyTarget(d_->options.target, d_->options.batch);
     // The two flows share nothing but the batch: each trains on its own core.
-    auto affine = d_->helper.run([&] { return d_->trainOne(d_->affine, *d_->affineOpt, batch); });
-    d_->mixtureSum += d_->trainOne(d_->mixture, *d_->mixtureOpt, batch);
+    auto affine = d_->helper.run([&] { return d_->trainOne(d_->affine, *d_->affineOpt, batch, "affine"); });
+    d_->mixtureSum += d_->trainOne(d_->mixture, *d_->mixtureOpt, batch, "mixture");
     d_->affineSum += affine.get();
     ++d_->step;
     if (++d_->pending == kLogEvery) {

@@ -18,7 +18,9 @@ class ToyLab {
 
   const ToyLabOptions& options() const;
   int64_t step() const;
-  void train(int steps);  // both flows, on the same batches
+  // Both flows, on the same batches. Throws std::runtime_error when a flow's loss stops being finite
+  // (the lab stays usable: reset it, or lower the learning rate).
+  void train(int steps);
   // The views at `grid` x `grid` density resolution, the layer view at `layer` (clamped to
   // [0, layers]), `points` samples and data points per view.
   ToyFrame frame(int grid, int layer, int points = 800) const;

@@ -227,6 +227,32 @@ class TestCli : public QObject {
     checkError(runFlowpp({"eval", "--model", bundled, "--data", path("cut.idx.gz"), "--limit", "2"}), 3, "truncated gzip");
   }
 
+  // The toy's results are numbers or an error: a diverging flow exits 1 and writes no picture;
+  // options that cannot apply are refused before any training.
+  void theToyReportsDivergenceAndRefusesOptionsItWouldIgnore() {
+    checkError(runFlowpp({"toy", "--target", "checkerboard", "--steps", "400", "--lr", "0.5", "--out", path("diverged.png")}), 1,
+               "not a finite number");
+    QVERIFY(!QFile::exists(path("diverged.png")));
+    checkError(runFlowpp({"toy", "--layers", "4", "--layer", "6", "--steps", "5"}), 2, "--layer 6: the flows have 4 layers");
+    checkError(runFlowpp({"toy", "--dequant-1d", "--layers", "4", "--target", "moons"}), 2, "not use --target, --layers");
+    checkError(runFlowpp({"toy", "--steps", "5", "--out", path("no/such/folder/x.png")}), 2, "does not exist");
+  }
+
+  // bench's figures are per image it timed; its memory and process counts are checked first.
+  void benchTimesTheImagesItHasAndChecksFirst() {
+    writeFashionIdx(path("three.idx"), 3, std::string(3 * 784, char(100)));
+    const QString bundled = modelsDir() + "/fmnist-small.fpp";
+    auto r = runFlowpp({"bench", "--model", bundled, "--data", path("three.idx"), "--batch-size", "32", "--steps", "1"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto j = json::parse(r.out.trimmed().split('\n').last().toStdString());
+    QCOMPARE(j["batch_size"].get<int>(), 3);
+    QCOMPARE(j["requested_batch_size"].get<int>(), 32);
+    checkError(runFlowpp({"bench", "--model", bundled, "--nproc", "2", "--data", path("nonexistent.idx")}), 3, "no such file");
+    checkError(runFlowpp({"bench", "--model", modelsDir() + "/cifar10.json", "--batch-size", "4096", "--steps", "1"}), 2,
+               "bench training at batch 4096");
+    checkError(runFlowpp({"bench", "--model", bundled, "--nproc", "256"}), 2, "--nproc 256: this machine has");
+  }
+
   void verboseShowsDetailsButStaysOneErrorLine() {
     auto r = runFlowpp({"--verbose", "sample", "--model", path("missing.fpp"), "--out", path("x.png")});
     checkError(r, 2, "no such file");

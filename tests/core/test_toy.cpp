@@ -131,15 +131,40 @@ class TestToy : public QObject {
     QCOMPARE(a.frame(16, 1, 50).mixture.samples.xy, b.frame(16, 1, 50).mixture.samples.xy);
   }
 
-  void targetDensityIsNormalisedOverTheSquare() {
+  // The checkerboard target's density raster against the board itself: 1/32 on each of the 32 dark
+  // unit squares of [-4, 4]^2 (to Monte-Carlo error), exactly 0 on the light ones.
+  void checkerboardDensityIsTheBoard() {
     ToyTarget t;
     t.kind = ToyTargetKind::Checkerboard;
-    const int grid = 40;
+    const int grid = 16;  // each unit square is 2 x 2 cells
     auto d = toyTargetDensity(t, grid, 3);
-    const double cell = (2 * kToyExtent / grid) * (2 * kToyExtent / grid);
-    double mass = 0;
-    for (double v : d) mass += v * cell;
-    QVERIFY(std::abs(mass - 1.0) < 1e-9);
+    for (int r = 0; r < grid; ++r)
+      for (int c = 0; c < grid; ++c) {
+        const double x = -kToyExtent + (c + 0.5) * 0.5, y = kToyExtent - (r + 0.5) * 0.5;  // the cell's centre
+        const bool dark = (int(std::floor(x + 4)) + int(std::floor(y + 4))) % 2 == 0;
+        const double v = d[size_t(r * grid + c)];
+        if (dark)
+          QVERIFY2(std::abs(v - 1.0 / 32) < 0.1 / 32, qPrintable(QString("dark cell (%1, %2): %3").arg(r).arg(c).arg(v)));
+        else
+          QVERIFY2(v == 0, qPrintable(QString("light cell (%1, %2): %3").arg(r).arg(c).arg(v)));
+      }
+  }
+
+  // Training that diverges says so (not a NaN result), and the lab, whose second flow trains on a
+  // helper thread with the caller's batch, goes away cleanly while that job may still run.
+  void aDivergingLabThrowsAndEndsCleanly() {
+    ToyLabOptions o;
+    o.target.kind = ToyTargetKind::Checkerboard;
+    o.learningRate = 0.5;
+    for (int round = 0; round < 3; ++round) {
+      ToyLab lab(o);
+      try {
+        lab.train(400);
+        QFAIL("a learning rate of 0.5 trained 400 steps without a non-finite loss");
+      } catch (const std::runtime_error& e) {
+        QVERIFY2(QString(e.what()).contains("not a finite number") && QString(e.what()).contains("lower learning rate"), e.what());
+      }
+    }
   }
 
   void badOptionsAreRefusedByName_data() {
