@@ -18,6 +18,7 @@ packages=(
   qt6-image-formats-plugins
   dataset-fashion-mnist   # gzip IDX files in /usr/share/datasets/fashion-mnist/
   xvfb xauth              # real screenshots of the studio
+  clang-14 libclang-rt-14-dev   # libFuzzer (installer/test.sh --fuzz): clang and its fuzzer runtime
 )
 
 missing=()

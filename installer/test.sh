@@ -3,14 +3,17 @@
 #   installer/test.sh             the Release build in build/ and every test
 #   installer/test.sh --sanitize  the same tests built with AddressSanitizer and UndefinedBehaviorSanitizer
 #                                 (-DFLOWPP_SANITIZE=address,undefined, in build-sanitize/); any report fails
+#   installer/test.sh --fuzz      every reader under libFuzzer (clang, with the same sanitizers, in build-fuzz/)
+#                                 for FLOWPP_FUZZ_SECONDS each (default 25), from the replay test's corpus
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sanitize=0
+mode=normal
 case "${1:-}" in
   "") ;;
-  --sanitize) sanitize=1 ;;
-  *) echo "usage: installer/test.sh [--sanitize]" >&2; exit 2 ;;
+  --sanitize) mode=sanitize ;;
+  --fuzz) mode=fuzz ;;
+  *) echo "usage: installer/test.sh [--sanitize | --fuzz]" >&2; exit 2 ;;
 esac
 
 ./installer/install-deps.sh
@@ -19,14 +22,46 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 # inline code generated once per dozen instead of once per file (a fresh build takes half the time).
 unity=(-DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=12)
 
-if [ "$sanitize" = 0 ]; then
+if [ "$mode" = normal ]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${unity[@]}"
   cmake --build build -j "$(nproc)"
   cd build && ctest --output-on-failure -j 1
   exit
 fi
 
-# -O1 keeps the instrumented build quick to compile and its tests quick to run. The measurement tools
+if [ "$mode" = fuzz ]; then
+  # Only the core and the fuzz programs, built by clang with libFuzzer's coverage and the sanitizers.
+  CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
+    "${unity[@]}" -DFLOWPP_FUZZ=ON -DFLOWPP_SANITIZE=address,undefined -DFLOWPP_BUILD_UI=OFF -DFLOWPP_BUILD_CLI=OFF \
+    -DFLOWPP_BUILD_TOOLS=OFF -DFLOWPP_DISTRIBUTED=OFF
+  cmake --build build-fuzz -j "$(nproc)" --target fuzzers
+  # The starting corpus: the replay test's inputs (valid files and their mutations), written by the
+  # normal build's test_fuzz_replay (built by installer/test.sh, or here when missing).
+  seeds="$PWD/build-fuzz/seeds"
+  if [ ! -d "$seeds" ]; then
+    if [ ! -x build/tests/fuzz/test_fuzz_replay ]; then
+      cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${unity[@]}"
+      cmake --build build -j "$(nproc)" --target test_fuzz_replay
+    fi
+    FLOWPP_FUZZ_SEEDS="$seeds" build/tests/fuzz/test_fuzz_replay > /dev/null
+  fi
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:abort_on_error=1:max_allocation_size_mb=4096:allocator_may_return_null=0"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:halt_on_error=1"
+  export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$PWD/installer/lsan-readers.supp:print_suppressions=0"
+  seconds="${FLOWPP_FUZZ_SECONDS:-25}"
+  for program in build-fuzz/tests/fuzz/fuzz_*; do
+    reader="${program##*/fuzz_}"
+    mkdir -p "build-fuzz/corpus/$reader"
+    echo "fuzz: $reader for $seconds s"
+    # A crash, a sanitizer report, an input taking over 10 s or more than 4 GiB fails the run; the
+    # input that did it is left in build-fuzz/ (crash-*, timeout-*, oom-*) to replay.
+    (cd build-fuzz && "../$program" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+      "corpus/$reader" "$seeds/$reader" 2>&1 | tail -n 12)
+  done
+  exit
+fi
+
+# mode = sanitize. -O1 keeps the instrumented build quick to compile and its tests quick to run. The measurement tools
 # and the .deb packaging check are not part of what the sanitizers check.
 cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" "${unity[@]}" \
   -DFLOWPP_SANITIZE=address,undefined -DFLOWPP_BUILD_TOOLS=OFF

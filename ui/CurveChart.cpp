@@ -1,4 +1,5 @@
 #include "CurveChart.h"
+#include "ExportFile.h"
 
 #include <QFile>
 #include <QGraphicsSimpleTextItem>
@@ -210,6 +211,7 @@ void CurveChart::redraw() {
   xAxis_->setTitleText(x_ == XAxis::Steps ? tr("steps") : x_ == XAxis::Epochs ? tr("epochs") : tr("wall time (minutes)"));
   if (follow_) fitAxes();
   updatePlaceholder();
+  Q_EMIT redrawn();
 }
 
 // The axes around the visible data (y clipped to 8 bits/dim so a first huge loss does not hide the rest).
@@ -313,15 +315,14 @@ void CurveChart::keyPressEvent(QKeyEvent* e) {
 }
 
 bool CurveChart::exportCsv(const QString& path) const {
-  QFile f(path);
-  if (!runs_ || !f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
-  QTextStream out(&f);
-  out << "run,step,epoch,wall_seconds,train_bpd,test_bpd\n";
-  for (const auto& run : *runs_)
-    for (const auto& p : run.points())
-      out << run.name << "," << p.step << "," << p.epoch << "," << p.wall << "," << p.train << ","
-          << (qIsNaN(p.test) ? QString() : QString::number(p.test, 'g', 8)) << "\n";
-  return out.status() == QTextStream::Ok && f.flush();
+  if (!runs_) return false;
+  return saveTextAtomically(path, [&](QTextStream& out) {
+    out << "run,step,epoch,wall_seconds,train_bpd,test_bpd\n";
+    for (const auto& run : *runs_)
+      for (const auto& p : run.points())
+        out << run.name << "," << p.step << "," << p.epoch << "," << p.wall << "," << p.train << ","
+            << (qIsNaN(p.test) ? QString() : QString::number(p.test, 'g', 8)) << "\n";
+  });
 }
 
 }  // namespace flowpp::ui

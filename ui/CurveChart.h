@@ -38,6 +38,7 @@ class CurveChart : public QChartView {
 
  Q_SIGNALS:
   void followChanged(bool on);
+  void redrawn();  // after every redraw (they are throttled: scheduleRedraw coalesces requests)
 
  protected:
   void keyPressEvent(QKeyEvent* e) override;    // arrows pan, +/- zoom, 0 resets

@@ -18,6 +18,7 @@
 #include "ImageGrid.h"
 #include "PixelView.h"
 #include "PixelsImage.h"
+#include "ExportFile.h"
 
 namespace flowpp::ui {
 
@@ -218,7 +219,7 @@ void InterpolationPanel::showFrame(int i) {
 
 void InterpolationPanel::exportStrip() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Export strip"), "interpolation.png", tr("PNG images (*.png)"));
-  if (!path.isEmpty() && !strip_->gridImage().save(path, "PNG")) info_->setText(tr("Could not write %1").arg(path));
+  if (!path.isEmpty() && !savePngAtomically(strip_->gridImage(), path)) info_->setText(tr("Could not write %1").arg(path));
 }
 
 QString InterpolationPanel::writeFrames(const QString& dir, bool replaceOld) {
@@ -227,7 +228,7 @@ QString InterpolationPanel::writeFrames(const QString& dir, bool replaceOld) {
   for (const auto& f : old) QFile::remove(QDir(dir).filePath(f));
   for (int i = 0; i < frames_.size(); ++i) {
     const QString path = QDir(dir).filePath(QString("frame-%1.png").arg(i, 3, 10, QChar('0')));
-    if (!frames_[i].save(path, "PNG")) return tr("Could not write %1 (after %2 of %3 frames)").arg(path).arg(i).arg(frames_.size());
+    if (!savePngAtomically(frames_[i], path)) return tr("Could not write %1 (after %2 of %3 frames)").arg(path).arg(i).arg(frames_.size());
   }
   return {};
 }

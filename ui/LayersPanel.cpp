@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "PixelsImage.h"
+#include "ExportFile.h"
 
 namespace flowpp::ui {
 
@@ -130,6 +131,6 @@ void LayersPanel::showReport(const LayersReport& r) {
   Q_EMIT layersShown();
 }
 
-bool LayersPanel::exportPng(const QString& path) const { return rows_->grab().save(path, "PNG"); }
+bool LayersPanel::exportPng(const QString& path) const { return savePngAtomically(rows_->grab().toImage(), path); }
 
 }  // namespace flowpp::ui

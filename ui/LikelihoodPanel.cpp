@@ -29,16 +29,10 @@
 #include "PixelView.h"
 #include "PixelsImage.h"
 #include "ReferenceHistogram.h"
+#include "explore/Statistics.h"
+#include "ExportFile.h"
 
 namespace flowpp::ui {
-
-namespace {
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::clamp(static_cast<size_t>(q * (v.size() - 1)), size_t(0), v.size() - 1)];
-}
-}  // namespace
 
 QString LikelihoodPanel::digitsPath() {
   const QString p = "/usr/share/doc/opencv-doc/examples/data/digits.png";
@@ -293,7 +287,7 @@ void LikelihoodPanel::redraw() {
     std::vector<double> all = last_.bits;
     if (hasPinned_) all.insert(all.end(), pinned_.bits.begin(), pinned_.bits.end());
     lo_ = *std::min_element(all.begin(), all.end());
-    hi_ = quantile(all, clip_->value() / 100.0);
+    hi_ = quantileOf(all, clip_->value() / 100.0);
   }
   const QImage heat = heatmapImage(last_.bits, last_.width, last_.height, lo_, hi_);
   imageView_->setImage(toQImage(last_.image));
@@ -341,19 +335,19 @@ void LikelihoodPanel::setDatasetPath(const QString& path) { reference_->setDatas
 void LikelihoodPanel::exportPng() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Export heatmap"), "heatmap.png", tr("PNG images (*.png)"));
   if (path.isEmpty() || last_.bits.empty()) return;
-  if (!heatmapImage(last_.bits, last_.width, last_.height, lo_, hi_).scaled(last_.width * 8, last_.height * 8).save(path, "PNG"))
+  if (!savePngAtomically(heatmapImage(last_.bits, last_.width, last_.height, lo_, hi_).scaled(last_.width * 8, last_.height * 8), path))
     state_->setText(tr("Could not write %1").arg(path));
 }
 
 void LikelihoodPanel::exportCsv() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Export heatmap values"), "heatmap.csv", tr("CSV files (*.csv)"));
   if (path.isEmpty() || last_.bits.empty()) return;
-  QFile f(path);
-  if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return state_->setText(tr("Could not write %1").arg(path));
-  QTextStream out(&f);
-  out << "row,col,bits\n";
-  for (int y = 0; y < last_.height; ++y)
-    for (int x = 0; x < last_.width; ++x) out << y << "," << x << "," << last_.bits[size_t(y) * last_.width + x] << "\n";
+  const bool written = saveTextAtomically(path, [&](QTextStream& out) {
+    out << "row,col,bits\n";
+    for (int y = 0; y < last_.height; ++y)
+      for (int x = 0; x < last_.width; ++x) out << y << "," << x << "," << last_.bits[size_t(y) * last_.width + x] << "\n";
+  });
+  if (!written) state_->setText(tr("Could not write %1").arg(path));
 }
 
 }  // namespace flowpp::ui

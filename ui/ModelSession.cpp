@@ -19,6 +19,7 @@
 #include "explore/PixelLikelihood.h"
 #include "explore/SampleGrid.h"
 #include "model/Checkpoint.h"
+#include "util/Device.h"
 #include "util/Random.h"
 
 namespace flowpp::ui {
@@ -173,7 +174,7 @@ void ModelSession::openModel(const QString& path) {
       // Load fully before replacing: a corrupt file leaves the previous model in place.
       auto loaded = loadModel(path.toStdString());
       if (loaded.fresh) throw std::runtime_error("'" + path.toStdString() + "' is a config, not a trained model: train it first");
-      const auto device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+      const auto device = deviceFromName("auto");
       loaded.model->to(device);
       loaded.model->eval();
       const auto info = describeModel(loaded, device);

@@ -17,6 +17,7 @@
 #include "DrawCanvas.h"
 #include "ToyCurves.h"
 #include "ToyPlane.h"
+#include "ExportFile.h"
 
 namespace flowpp::ui {
 
@@ -71,6 +72,7 @@ PlaygroundPanel::PlaygroundPanel(QWidget* parent) : QWidget(parent), worker_(new
   layout->addWidget(views_, 1);
 
   connect(worker_, &ToyWorker::frameReady, this, &PlaygroundPanel::showFrame);
+  connect(worker_, &ToyWorker::paused, this, &PlaygroundPanel::paused);
   connect(worker_, &ToyWorker::failed, this, [this](const QString& m) {
     setRunning(false);
     Q_EMIT message(m);
@@ -265,6 +267,8 @@ void PlaygroundPanel::updateLayerLabel() {
                                                               tr("after layer %1 of %2").arg(layer_->value()).arg(layer_->maximum()));
 }
 
+void PlaygroundPanel::redraw() { sendView(); }
+
 void PlaygroundPanel::sendView() {
   updateLayerLabel();
   worker_->setView(view());
@@ -311,7 +315,7 @@ void PlaygroundPanel::showFrame(const ToyFrame& f, double msPerStep, double fram
   Q_EMIT frameShown();
 }
 
-bool PlaygroundPanel::exportPng(const QString& path) const { return views_->grab().save(path, "PNG"); }
+bool PlaygroundPanel::exportPng(const QString& path) const { return savePngAtomically(views_->grab().toImage(), path); }
 
 void PlaygroundPanel::recordFrames(const QString& folder) {
   recordFolder_ = folder;

@@ -35,6 +35,7 @@ class PlaygroundPanel : public QWidget {
 
  public Q_SLOTS:
   void setRunning(bool running);
+  void redraw();  // draws the experiment as it is now (after everything asked of the worker before)
   void stepOnce();
   void resetLab();
   void setTarget(ToyTargetKind kind);
@@ -44,6 +45,7 @@ class PlaygroundPanel : public QWidget {
 
  Q_SIGNALS:
   void frameShown();
+  void paused();  // the worker has stopped training (see ToyWorker::paused)
   void message(const QString& text);  // an error for the window's message bar
 
  protected:

@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QSaveFile>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -16,6 +17,7 @@
 #include <algorithm>
 
 #include "Charts.h"
+#include "explore/Statistics.h"
 
 namespace flowpp::ui {
 
@@ -77,10 +79,12 @@ void ReferenceHistogram::showReport(const ReferenceReport& r) {
   if (r.cancelled || r.bitsPerDim.empty()) return;
   values_ = r.bitsPerDim;
   model_ = session_->modelInfo().path;
-  QFile cache(cachePath());
-  if (!cache.fileName().isEmpty() && QDir().mkpath(QFileInfo(cache).path()) && cache.open(QIODevice::WriteOnly)) {
+  // The cache is written whole or not at all (a half-written one would be read back as a histogram).
+  QSaveFile cache(cachePath());
+  if (!cache.fileName().isEmpty() && QDir().mkpath(QFileInfo(cache.fileName()).path()) && cache.open(QIODevice::WriteOnly)) {
     QDataStream out(&cache);
     out << QVector<double>(values_.begin(), values_.end());
+    cache.commit();
   }
   redraw();
   Q_EMIT shown();
@@ -122,19 +126,14 @@ void ReferenceHistogram::redraw() {
     replaceChart(chart_, placeholderChart(tr("The data set's bits/dim histogram appears here (Data-set histogram)")));
     return;
   }
-  const double lo = *std::min_element(values_.begin(), values_.end());
-  const double hi = *std::max_element(values_.begin(), values_.end());
-  const bool hasImage = !qIsNaN(imageBpd_);
-  const double a = std::min(lo, hasImage ? imageBpd_ : lo) - 0.05, b = std::max(hi, hasImage ? imageBpd_ : hi) + 0.05;
-  QVector<double> counts(40, 0);
-  for (double v : values_) counts[std::clamp(static_cast<int>((v - a) / (b - a) * 40), 0, 39)] += 1;
-  replaceChart(chart_, histogramChart(tr("Bits/dim of %1 data-set images").arg(values_.size()), counts, a, b, false, -1,
-                                      imageBpd_, tr("bits/dim (one-sample ELBO)")));
-  if (!hasImage) return;
-  const double below = std::count_if(values_.begin(), values_.end(), [&](double v) { return v < imageBpd_; });
+  const auto h = histogramOf(values_, 40, 0.05, imageBpd_);
+  replaceChart(chart_, histogramChart(tr("Bits/dim of %1 data-set images").arg(values_.size()),
+                                      QVector<double>(h.counts.begin(), h.counts.end()), h.lo, h.hi, false, -1, imageBpd_,
+                                      tr("bits/dim (one-sample ELBO)")));
+  if (qIsNaN(imageBpd_)) return;
   percentile_->setText(tr("This image: %1 bits/dim, percentile %2 of the data set (lower = more likely)")
                            .arg(imageBpd_, 0, 'f', 3)
-                           .arg(100.0 * below / values_.size(), 0, 'f', 1));
+                           .arg(percentBelow(values_, imageBpd_), 0, 'f', 1));
 }
 
 }  // namespace flowpp::ui

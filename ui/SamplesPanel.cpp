@@ -13,6 +13,7 @@
 #include "ImageGrid.h"
 #include "PixelView.h"
 #include "PixelsImage.h"
+#include "ExportFile.h"
 
 namespace flowpp::ui {
 
@@ -84,10 +85,13 @@ SamplesPanel::SamplesPanel(ModelSession* session, QWidget* parent) : QWidget(par
   connect(session_, &ModelSession::modelFailed, this, [this] {
     if (!session_->hasModel()) info_->setText(tr("No model: open one with File ▸ Open model (Ctrl+O)."));
   });
+  // Each request reports Waiting once and then one end (Finished, Cancelled when a newer one
+  // superseded it, or Failed): the line stays until the last request in flight has ended.
   connect(session_, &ModelSession::jobState, this, [this](JobKind kind, JobState state) {
     if (kind != JobKind::Samples) return;
-    state_->setText(state == JobState::Waiting ? tr("⏳ Waiting for the worker…")
-                    : state == JobState::Running ? tr("⏳ Sampling…") : QString());
+    if (state == JobState::Waiting) ++inFlight_;
+    if (state == JobState::Finished || state == JobState::Cancelled || state == JobState::Failed) inFlight_ = std::max(0, inFlight_ - 1);
+    state_->setText(inFlight_ == 0 ? QString() : state == JobState::Running ? tr("Sampling…") : tr("Waiting for the worker…"));
   });
   temperatureLabel_->setText(QString::number(temperature(), 'f', 2));
 }
@@ -142,18 +146,19 @@ void SamplesPanel::showZoom(int i) {
 }
 
 QString SamplesPanel::statusText() const { return state_->text().isEmpty() ? info_->text() : state_->text(); }
+QString SamplesPanel::stateText() const { return state_->text(); }
 QString SamplesPanel::zoomCaption() const { return zoomInfo_->text(); }
 
 QImage SamplesPanel::selectedImage() const { return grid_->images().value(std::max(0, grid_->selected())); }
 
 void SamplesPanel::saveGrid() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Save samples"), "samples.png", tr("PNG images (*.png)"));
-  if (!path.isEmpty() && !grid_->gridImage().save(path, "PNG")) info_->setText(tr("Could not write %1").arg(path));
+  if (!path.isEmpty() && !savePngAtomically(grid_->gridImage(), path)) info_->setText(tr("Could not write %1").arg(path));
 }
 
 void SamplesPanel::saveSelected() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Save sample"), "sample.png", tr("PNG images (*.png)"));
-  if (!path.isEmpty() && !selectedImage().save(path, "PNG")) info_->setText(tr("Could not write %1").arg(path));
+  if (!path.isEmpty() && !savePngAtomically(selectedImage(), path)) info_->setText(tr("Could not write %1").arg(path));
 }
 
 }  // namespace flowpp::ui

@@ -26,6 +26,8 @@ class SamplesPanel : public QWidget {
   const SampleReport& lastResult() const { return last_; }
   QImage selectedImage() const;
   QString statusText() const;
+  QString stateText() const;                   // the request line alone ("Sampling…"), empty when idle
+  int requestsInFlight() const { return inFlight_; }
   QString zoomCaption() const;
   // The temperature the panel starts at: flows give cleaner samples a little below 1 (see README).
   static constexpr int kDefaultTemperaturePercent = 80;
@@ -51,6 +53,7 @@ class SamplesPanel : public QWidget {
   QSpinBox *seed_, *gridSize_;
   SampleReport last_;
   bool firstGrid_ = true;  // the first grid after a model opens is small, so samples appear at once
+  int inFlight_ = 0;       // sample requests that have not ended yet
 };
 
 }  // namespace flowpp::ui

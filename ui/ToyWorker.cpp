@@ -52,6 +52,7 @@ void ToyWorker::setRunning(bool running) {
     const bool start = running && !running_ && lab_;
     running_ = running && lab_;
     if (start) tick();
+    if (!running_) Q_EMIT paused();
   });
 }
 

@@ -39,6 +39,9 @@ class ToyWorker : public QObject {
 
  Q_SIGNALS:
   void frameReady(const flowpp::ToyFrame& frame, double trainMsPerStep, double frameMs);
+  // Training has stopped on the worker (after setRunning(false)): every frame it sent before has
+  // already arrived when this does.
+  void paused();
   void failed(const QString& message);
   void dequantProgress(int done, int total);
   void dequantReady(const flowpp::Dequant1DReport& report);

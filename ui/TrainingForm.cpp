@@ -25,13 +25,13 @@ TrainingForm::TrainingForm(QWidget* parent) : QWidget(parent) {
   config_->setCurrentIndex(std::max(0, config_->findText("fmnist-small")));
   config_->setToolTip(tr("Model config from models/; the fields below override it"));
   filters_ = new QSpinBox;
-  filters_->setRange(1, 4096);
+  filters_->setRange(1, kMaxFilters);
   filters_->setToolTip(tr("Hidden channels of every coupling's conditioning network (paper: 96 on CIFAR-10)"));
   blocks_ = new QSpinBox;
-  blocks_->setRange(0, 256);
+  blocks_->setRange(0, kMaxBlocks);
   blocks_->setToolTip(tr("Conv-attention blocks per coupling (paper: 10 on CIFAR-10)"));
   components_ = new QSpinBox;
-  components_->setRange(1, 1024);
+  components_->setRange(1, kMaxComponents);
   components_->setToolTip(tr("K: logistic mixture components of the CDF coupling (paper eq. 7; 32 on CIFAR-10)"));
   attention_ = new QComboBox;
   attention_->addItems({"self", "none", "pointwise"});

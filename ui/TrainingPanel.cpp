@@ -142,9 +142,8 @@ TrainingJob TrainingPanel::jobFor(const QString& name, const ModelConfig& config
   job.options.steps = steps_;
   job.options.resume = resume;
   job.options.logEvery = steps_ > 0 ? 1 : 10;
-  job.options.evalEvery = steps_ > 0 ? 0 : 100;
-  job.options.evalImages = 500;
-  job.options.checkpointEvery = steps_ > 0 ? 5 : 100;
+  if (steps_ > 0) job.options.evalEvery = 0;  // the quick runs of the tests: no periodic evaluation
+  job.options.evalImages = 500;               // intervals otherwise scale with the budget (TrainOptions)
   job.options.sampleEvery = steps_ > 0 ? 5 : 100;
   job.options.device = "auto";
   return job;
@@ -180,6 +179,9 @@ void TrainingPanel::launch(const QVector<TrainingJob>& jobs, const QString& grou
   lastJobs_ = jobs;
   lastGroup_ = group;
   previewRun_ = jobs.front().name;
+  // The form shows the config of the run that trains: a new run's at once, a resumed run's when the
+  // worker has read it from its checkpoint (jobStarted), and each queued run's as it starts.
+  if (!jobs.front().options.resume) form_->showConfig(jobs.front().config, jobs.front().name);
   delete worker_;
   worker_ = new TrainingWorker(this);
   worker_->setJobs(jobs);

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "util/Device.h"
 #include "util/Runtime.h"
 
 namespace flowpp::cli {
@@ -69,13 +70,11 @@ CLI::Validator numberIn(double lo, double hi) {
 }
 
 torch::Device parseDevice(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (name == "cuda" || name == "auto") {
-    if (torch::cuda::is_available()) return torch::kCUDA;
-    if (name == "auto") return torch::kCPU;
-    throw UsageError("--device cuda: no CUDA device is available to this build of LibTorch");
+  try {
+    return deviceFromName(name);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
   }
-  throw UsageError("--device: expected cpu, cuda or auto, got '" + name + "'");
 }
 
 LoadedModel openModel(const std::string& path, uint64_t seed, const std::string& device, const ImageDataset* initData) {

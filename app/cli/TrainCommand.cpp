@@ -1,5 +1,6 @@
 // flowpp train: the project's one training loop (core/train/Trainer) with a progress bar and Ctrl-C.
 #include <iostream>
+#include <sstream>
 
 #include "Common.h"
 #include "Launcher.h"
@@ -27,23 +28,20 @@ void addOptions(CLI::App* cmd, TrainArgs& a) {
   cmd->add_option("--data", a.data, "Training images: IDX (.gz) file, CIFAR-10 batch file/folder, or image folder")->required();
   cmd->add_option("--test-data", a.testData, "Test images for periodic test bits/dim");
   cmd->add_option("--out", o.runDir, "Run folder (new, or empty): config, metrics.jsonl, checkpoints/, samples/")->required();
-  cmd->add_option("--minutes", o.minutes, "Stop after this many minutes of wall time")->check(numberIn(0, 1e8));
-  cmd->add_option("--steps", o.steps, "Stop at this optimiser step (counted over resumes)")->check(integerIn(0, kHuge));
-  cmd->add_option("--batch-size", o.batchSize, "Images per step (default: the config's)")->check(integerIn(1, 65536));
-  cmd->add_option("--seed", o.seed, "Seed for initialisation, data order, dropout and noise")->default_val(0)->check(integerIn(0, kHuge));
+  // The numeric options, their ranges, defaults and help: one table in core (train/TrainOptions.h).
+  for (const auto& spec : trainOptionSpecs()) {
+    const auto* s = &spec;
+    auto* option = cmd->add_option_function<std::string>(
+        s->name, [&o, s](const std::string& text) { s->set(o, std::stod(text)); }, s->help);
+    option->check(s->integer ? integerIn(int64_t(s->min), int64_t(s->max)) : numberIn(s->min, s->max));
+    std::ostringstream fallback;
+    fallback << s->defaultValue();
+    option->default_str(fallback.str());
+  }
   cmd->add_option("--device", o.device, "cpu, cuda or auto")->default_val("auto");
   cmd->add_flag("--resume", o.resume, "Continue the newest checkpoint in --out exactly where it stopped");
   cmd->add_option("--init-from", o.initFrom, "Start a new run from the weights of this checkpoint (same architecture)");
   cmd->add_option("--limit", a.limit, "Use only the first N training images")->check(integerIn(1, kHuge));
-  cmd->add_option("--log-every", o.logEvery, "Metrics line every N steps")->default_val(10)->check(integerIn(1, kHuge));
-  cmd->add_option("--eval-every", o.evalEvery, "Test bits/dim every N steps (0: at the end only)")->default_val(200)->check(integerIn(0, kHuge));
-  cmd->add_option("--eval-images", o.evalImages, "Test images per periodic evaluation (0: all)")->default_val(1000)->check(integerIn(0, kHuge));
-  cmd->add_option("--checkpoint-every", o.checkpointEvery, "Checkpoint every N steps")->default_val(200)->check(integerIn(1, kHuge));
-  cmd->add_option("--keep", o.keepCheckpoints, "Checkpoints to keep (at least 1: the newest is never deleted)")->default_val(3)->check(integerIn(1, 1000000));
-  cmd->add_option("--sample-every", o.sampleEvery, "Save a 4x4 grid of EMA samples every N steps (0: never)")->default_val(0)->check(integerIn(0, kHuge));
-  cmd->add_option("--divergence-factor", o.divergenceFactor,
-                  "A step whose loss exceeds this factor times the recent average is skipped as exploding (0: off)")
-      ->default_val(3.0)->check(numberIn(0, 1e6));
   cmd->add_option("--threads", a.threads, "CPU threads (default: all cores)")->check(integerIn(1, 4096));
   cmd->add_option("--nproc", a.nproc, "Start N local worker processes (data-parallel over c10d Gloo; torchrun's variables "
                                       "are read when it launches flowpp instead)")->default_val(1)->check(integerIn(1, 256));

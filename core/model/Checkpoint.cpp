@@ -98,24 +98,25 @@ TensorMap stateOf(const torch::nn::Module& module) {
   return map;
 }
 
-void loadState(torch::nn::Module& module, const TensorMap& state, const std::string& source) {
+void loadTensor(torch::Tensor& target, const TensorMap& state, const std::string& name, const std::string& source) {
   torch::NoGradGuard noGrad;
-  auto assign = [&](const std::string& name, torch::Tensor& target) {
-    auto it = state.find(name);
-    if (it == state.end()) throw CheckpointError(source + ": missing tensor '" + name + "'");
-    const auto& value = it->second;
-    if (value.sizes() != target.sizes()) {
-      std::ostringstream msg;
-      msg << source << ": tensor '" << name << "' has shape " << value.sizes() << ", the model expects " << target.sizes();
-      throw CheckpointError(msg.str());
-    }
-    if (!value.is_floating_point()) throw CheckpointError(source + ": tensor '" + name + "' is not floating point");
-    if (!torch::isfinite(value).all().item<bool>())
-      throw CheckpointError(source + ": tensor '" + name + "' holds NaN or infinite values; the model is unusable");
-    target.copy_(value);
-  };
-  for (auto& p : module.named_parameters()) assign(p.key(), p.value());
-  for (auto& b : module.named_buffers()) assign(b.key(), b.value());
+  auto it = state.find(name);
+  if (it == state.end()) throw CheckpointError(source + ": missing tensor '" + name + "'");
+  const auto& value = it->second;
+  if (value.sizes() != target.sizes()) {
+    std::ostringstream msg;
+    msg << source << ": tensor '" << name << "' has shape " << value.sizes() << ", the model expects " << target.sizes();
+    throw CheckpointError(msg.str());
+  }
+  if (!value.is_floating_point()) throw CheckpointError(source + ": tensor '" + name + "' is not floating point");
+  if (!torch::isfinite(value).all().item<bool>())
+    throw CheckpointError(source + ": tensor '" + name + "' holds NaN or infinite values; the model is unusable");
+  target.copy_(value);
+}
+
+void loadState(torch::nn::Module& module, const TensorMap& state, const std::string& source) {
+  for (auto& p : module.named_parameters()) loadTensor(p.value(), state, p.key(), source);
+  for (auto& b : module.named_buffers()) loadTensor(b.value(), state, b.key(), source);
 }
 
 void saveCheckpoint(const std::string& path, const Checkpoint& ck, bool halfPrecision) {

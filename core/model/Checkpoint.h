@@ -40,6 +40,9 @@ TensorMap stateOf(const torch::nn::Module& module);
 // Copies `state` into the module; throws CheckpointError on a missing name, a shape mismatch or a
 // non-finite value.
 void loadState(torch::nn::Module& module, const TensorMap& state, const std::string& source);
+// Copies state[name] into `target` with the same checks (copy_ alone would broadcast a wrong shape
+// in silence). What the model, EMA and optimiser states are loaded with.
+void loadTensor(torch::Tensor& target, const TensorMap& state, const std::string& name, const std::string& source);
 
 // Atomic write. With halfPrecision the weights are stored as float16 (the model should then be
 // used with the rounded weights: see roundWeightsToHalf).

@@ -52,7 +52,6 @@ std::string toString(AttentionMode mode) {
 namespace {
 
 // Size limits: far beyond any sensible model, small enough that arithmetic on them cannot overflow.
-constexpr int kMaxFilters = 4096, kMaxBlocks = 256, kMaxComponents = 1024, kMaxCouplings = 256;
 
 AttentionMode readAttention(ConfigFields& f, const char* key, AttentionMode fallback) {
   std::string name = toString(fallback);

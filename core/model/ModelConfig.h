@@ -22,6 +22,10 @@ class ConfigError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// The largest values a config may give (ModelConfig::fromJson refuses more; the studio's form offers
+// no more). Smallest: filters, components and couplings 1, blocks 0.
+constexpr int kMaxFilters = 4096, kMaxBlocks = 256, kMaxComponents = 1024, kMaxCouplings = 256;
+
 struct StageConfig {
   bool squeeze = false;  // a space-to-depth step instead of a coupling group
   SplitType split = SplitType::Stripe;

@@ -36,16 +36,12 @@ void Adam::saveTo(TensorMap& out) const {
 }
 
 void Adam::loadFrom(const TensorMap& in, const std::string& source) {
-  torch::NoGradGuard noGrad;
   for (size_t i = 0; i < params_.size(); ++i) {
-    auto m = in.find("adam_m/" + params_[i].first), v = in.find("adam_v/" + params_[i].first);
-    if (m == in.end() || v == in.end())
-      throw std::runtime_error(source + ": no optimiser state for '" + params_[i].first + "'");
-    m_[i].copy_(m->second);
-    v_[i].copy_(v->second);
+    loadTensor(m_[i], in, "adam_m/" + params_[i].first, source);
+    loadTensor(v_[i], in, "adam_v/" + params_[i].first, source);
   }
   auto s = in.find("adam_steps");
-  if (s == in.end()) throw std::runtime_error(source + ": no optimiser step count");
+  if (s == in.end() || s->second.numel() != 1) throw CheckpointError(source + ": no optimiser step count");
   steps_ = s->second.item<int64_t>();
 }
 

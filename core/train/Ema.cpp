@@ -20,12 +20,7 @@ void Ema::saveTo(TensorMap& out, const std::string& prefix) const {
 }
 
 void Ema::loadFrom(const TensorMap& in, const std::string& source, const std::string& prefix) {
-  torch::NoGradGuard noGrad;
-  for (size_t i = 0; i < params_.size(); ++i) {
-    auto it = in.find(prefix + params_[i].first);
-    if (it == in.end()) throw std::runtime_error(source + ": no EMA weight for '" + params_[i].first + "'");
-    shadow_[i].copy_(it->second);
-  }
+  for (size_t i = 0; i < params_.size(); ++i) loadTensor(shadow_[i], in, prefix + params_[i].first, source);
 }
 
 void Ema::swap() {

@@ -15,6 +15,7 @@
 #include "train/RunFolder.h"
 #include "train/TrainStep.h"
 #include "util/AtomicFile.h"
+#include "util/Device.h"
 #include "util/Random.h"
 
 namespace flowpp {
@@ -30,12 +31,6 @@ double learningRateAt(int64_t step, double peak, int warmup, double decay) {
 }
 
 namespace {
-
-torch::Device resolveDevice(const std::string& name) {
-  if (name == "auto") return torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
-  if (name != "cpu" && name.rfind("cuda", 0) != 0) throw std::invalid_argument("--device: expected cpu, cuda or auto, got '" + name + "'");
-  return torch::Device(name);
-}
 
 // Train bits/dim of the steps since the last metrics line. It is part of the checkpoint, so a run
 // stopped between two lines logs the same averages after a resume as a run that never stopped.
@@ -71,6 +66,15 @@ class Run {
   bool handleBadStep(const StepGradient& s, TrainSummary& summary);
   void emit(json j);
   void logLine(double lr, bool withTest, TrainSummary& summary);
+  // The test and checkpoint intervals in steps. Given ones are used as they are; those left to the
+  // budget (TrainOptions::kByBudget) come from the steps budget or, under a time budget, from the
+  // speed of this session's first 10 steps (rank 0's, for every rank: evaluation is collective).
+  // Decided once per run and kept in its checkpoints, so a resumed run evaluates at the same steps.
+  struct Intervals {
+    int64_t eval = -1, checkpoint = -1;  // -1: not decided yet (eval 0: at the end only)
+    bool known() const { return eval >= 0 && checkpoint >= 0; }
+  };
+  Intervals intervalsFor(double sessionSeconds);
   void saveCheckpoint();
   std::optional<double> testBpd();
   void saveSamples();
@@ -96,6 +100,8 @@ class Run {
   int64_t step_ = 0, lastGoodStep_ = 0;
   double priorWallSeconds_ = 0, recentBpd_ = 0, lastLr_ = 0;
   bool tookStep_ = false;  // in this session (a resumed run that stops at once logs nothing new)
+  int64_t sessionSteps_ = 0;
+  Intervals intervals_;
   Clock::time_point start_ = Clock::now();
   TensorMap lastGood_;
   LogWindow window_;
@@ -105,11 +111,9 @@ class Run {
 
 Run::Run(const ModelConfig& config, const ImageDataset& train, const ImageDataset* test, const TrainOptions& o,
          const std::atomic<bool>* stop, const MetricsCallback& cb, Collective* collective)
-    : o_(o), train_(train), test_(test), stop_(stop), cb_(cb), collective_(collective), device_(resolveDevice(o.device)) {
+    : o_(o), train_(train), test_(test), stop_(stop), cb_(cb), collective_(collective), device_(deviceFromName(o.device)) {
   validateTrainOptions(o);
   if (collective_) rank_ = collective_->rank(), world_ = collective_->worldSize();
-  if (device_.is_cuda() && !torch::cuda::is_available())
-    throw std::runtime_error("--device cuda: no CUDA device is available to this LibTorch");
   std::optional<Checkpoint> resumed;
   std::string resumeFrom;
   std::vector<std::string> skipped;
@@ -177,6 +181,9 @@ void Run::restore(const Checkpoint& ck, const std::string& path, const std::vect
   priorWallSeconds_ = ck.meta.value("wall_seconds", 0.0);
   recentBpd_ = ck.meta.value("recent_bpd", 0.0);
   window_ = LogWindow::fromJson(ck.meta.value("log_window", json::object()));
+  const bool evalByBudget = o_.evalEvery == TrainOptions::kByBudget, checkpointByBudget = o_.checkpointEvery == TrainOptions::kByBudget;
+  intervals_ = {evalByBudget ? ck.meta.value("eval_every", int64_t(-1)) : o_.evalEvery,
+                checkpointByBudget ? ck.meta.value("checkpoint_every", int64_t(-1)) : o_.checkpointEvery};
   lastGood_ = ck.train;
   lastGoodStep_ = step_;
   const int setAside = folder_->openMetrics(step_);
@@ -198,7 +205,8 @@ void Run::broadcastState() {
   std::vector<torch::Tensor> tensors;
   for (auto& [name, t] : state) tensors.push_back(t.to(device_));
   tensors.push_back(torch::tensor({double(step_), priorWallSeconds_, recentBpd_, window_.bpdSum, window_.gradSum,
-                                   double(window_.count)}, torch::kDouble).to(device_));
+                                   double(window_.count), double(intervals_.eval), double(intervals_.checkpoint)},
+                                  torch::kDouble).to(device_));
   collective_->broadcast(tensors, 0);
   size_t i = 0;
   for (auto& [name, t] : state) t = tensors[i++].cpu();
@@ -206,6 +214,7 @@ void Run::broadcastState() {
   auto c = tensors.back().cpu();
   step_ = int64_t(c[0].item<double>()), priorWallSeconds_ = c[1].item<double>(), recentBpd_ = c[2].item<double>();
   window_.bpdSum = c[3].item<double>(), window_.gradSum = c[4].item<double>(), window_.count = int64_t(c[5].item<double>());
+  intervals_ = {int64_t(c[6].item<double>()), int64_t(c[7].item<double>())};
   lastGood_ = state;
   lastGoodStep_ = step_;
 }
@@ -301,7 +310,7 @@ void Run::loop(TrainSummary& summary) {
     }
     badInRow_ = 0;
     const double lr = learningRateAt(step_, config_.training.learningRate, config_.training.warmupSteps, config_.training.lrDecay);
-    lastLr_ = lr, tookStep_ = true;
+    lastLr_ = lr, tookStep_ = true, ++sessionSteps_;
     adam_->step(lr);
     ema_->update(step_);
     ++step_;
@@ -311,10 +320,11 @@ void Run::loop(TrainSummary& summary) {
     windowStart = Clock::now();
     summary.lastTrainBpd = s.bpd;
     const bool final = o_.steps > 0 && step_ >= o_.steps;
-    if (step_ % o_.logEvery == 0 || final)
-      logLine(lr, (o_.evalEvery > 0 && step_ % o_.evalEvery == 0) || final, summary);
+    if (!intervals_.known()) intervals_ = intervalsFor(std::chrono::duration<double>(Clock::now() - sessionStart).count());
+    const bool evalNow = intervals_.eval > 0 && step_ % intervals_.eval == 0;
+    if (step_ % o_.logEvery == 0 || final) logLine(lr, evalNow || final, summary);
     if (o_.sampleEvery > 0 && step_ % o_.sampleEvery == 0) saveSamples();
-    if (step_ % o_.checkpointEvery == 0 && !final) saveCheckpoint();
+    if (intervals_.checkpoint > 0 && step_ % intervals_.checkpoint == 0 && !final) saveCheckpoint();
   }
 }
 
@@ -337,6 +347,26 @@ void Run::finish(TrainSummary& summary) {
   if (summary.lastTestBpd) end["test_bpd"] = *summary.lastTestBpd;
   if (!summary.badStepMessage.empty() && summary.pausedOnBadStep) end["message"] = summary.badStepMessage;
   emit(end);
+}
+
+Run::Intervals Run::intervalsFor(double sessionSeconds) {
+  constexpr int kTimedSteps = 10;
+  const auto given = [](int64_t option, int64_t decided) { return option != TrainOptions::kByBudget ? option : decided; };
+  Intervals out{given(o_.evalEvery, intervals_.eval), given(o_.checkpointEvery, intervals_.checkpoint)};
+  const bool timed = o_.steps == 0;  // a time budget: the run's length in steps comes from its speed
+  if (out.known() || (timed && sessionSteps_ < kTimedSteps)) return out;
+  double total = double(o_.steps);
+  if (timed) {
+    const double perSecond = sessionSteps_ / std::max(sessionSeconds, 1e-9);
+    total = double(step_) + perSecond * std::max(0.0, o_.minutes * 60 - sessionSeconds);
+    std::vector<torch::Tensor> fromRankZero = {torch::tensor({rank_ == 0 ? total : 0.0}, torch::kDouble).to(device_)};
+    if (collective_) collective_->allReduceSum(fromRankZero);
+    total = fromRankZero[0].item<double>();
+  }
+  auto byBudget = [&](int64_t decided, int times) {
+    return decided >= 0 ? decided : std::clamp<int64_t>(int64_t(std::ceil(total / times)), 1, 200);
+  };
+  return {byBudget(out.eval, 20), byBudget(out.checkpoint, 10)};
 }
 
 // A line at the run's last step that is not a multiple of --log-every is marked partial, and its
@@ -408,7 +438,7 @@ void Run::saveCheckpoint() {
   ck.meta = {{"step", step_},         {"epoch", batcher_->epochAt(step_)}, {"seed", o_.seed},
              {"batch_size", batchSize_}, {"processes", world_},             {"parameters", model_->parameterCount()},
              {"wall_seconds", wallSeconds()}, {"recent_bpd", recentBpd_},    {"log_window", window_.toJson()},
-             {"last_metrics", last_}};
+             {"last_metrics", last_}, {"eval_every", intervals_.eval}, {"checkpoint_every", intervals_.checkpoint}};
   if (step_ == o_.injectKillInCheckpoint) killDuringNextAtomicWrite();
   flowpp::saveCheckpoint(folder_->checkpointPath(step_), ck);
   folder_->pruneCheckpoints(step_, o_.keepCheckpoints);

@@ -10,6 +10,7 @@
 #include "data/Dataset.h"
 #include "data/ImageIo.h"
 #include "explore/LatentFile.h"
+#include "explore/Statistics.h"
 #include "model/Checkpoint.h"
 #include "util/AtomicFile.h"
 
@@ -52,6 +53,24 @@ class TestData : public QObject {
   QString path(const QString& name) { return dir_.filePath(name); }
 
  private Q_SLOTS:
+  // The statistics the studio shows beside its pictures, on hand-checkable samples.
+  void statisticsUsersRead() {
+    const std::vector<double> tenths = {0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95};
+    auto h = histogramOf(tenths, 10, 0.05, std::nan(""));  // [0, 1] in ten bins: one value in each
+    QCOMPARE(h.lo, 0.0);
+    QCOMPARE(h.hi, 1.0);
+    QCOMPARE(h.counts, std::vector<int64_t>(10, 1));
+    h = histogramOf({1, 1, 2}, 2, 0, 3);  // widened to show 3: [1, 3] in two bins
+    QCOMPARE(h.hi, 3.0);
+    QCOMPARE(h.counts, (std::vector<int64_t>{2, 1}));
+    QCOMPARE(percentBelow({1, 2, 3, 4}, 2.5), 50.0);
+    QCOMPARE(percentBelow({1, 2, 3, 4}, 1.0), 0.0);  // strictly below
+    QCOMPARE(quantileOf({5, 1, 3}, 0.5), 3.0);
+    QCOMPARE(quantileOf({5, 1, 3}, 0.0), 1.0);
+    QCOMPARE(quantileOf({5, 1, 3}, 1.0), 5.0);
+    QCOMPARE(quantileOf({}, 0.5), 0.0);
+  }
+
   void idxPlainAndGzip() {
     writeBytes(path("ok.idx"), idxBytes(5, 3, 4));
     auto d = loadDataset(path("ok.idx").toStdString());

@@ -13,6 +13,8 @@
 #include "RunHelpers.h"
 #include "data/Dataset.h"
 #include "model/Checkpoint.h"
+#include "train/Adam.h"
+#include "train/Ema.h"
 #include "train/RunFolder.h"
 #include "train/Trainer.h"
 #include "util/AtomicFile.h"
@@ -74,6 +76,58 @@ class TestTrainer : public QObject {
   std::string path(const QString& name) { return dir_.filePath(name).toStdString(); }
 
  private Q_SLOTS:
+  // An EMA or optimiser state of the wrong shape is refused with the tensor's name: copying it would
+  // broadcast a [1] into every element in silence.
+  void trainingStatesOfTheWrongShapeAreRefused() {
+    torch::nn::Linear layer(3, 2);
+    Ema ema(*layer, 0.99);
+    Adam adam(*layer);
+    TensorMap state;
+    ema.saveTo(state, "ema/");
+    adam.saveTo(state);
+    state["ema/weight"] = torch::ones({1});
+    state["adam_m/bias"] = torch::ones({1});
+    try {
+      ema.loadFrom(state, "ck.fpp", "ema/");
+      QFAIL("an EMA weight of shape [1] was accepted for a [2, 3] parameter");
+    } catch (const CheckpointError& e) {
+      QVERIFY2(QString(e.what()).contains("ck.fpp: tensor 'ema/weight' has shape [1]"), e.what());
+    }
+    try {
+      adam.loadFrom(state, "ck.fpp");
+      QFAIL("an Adam moment of shape [1] was accepted for a [2] parameter");
+    } catch (const CheckpointError& e) {
+      QVERIFY2(QString(e.what()).contains("'adam_m/bias' has shape [1]"), e.what());
+    }
+  }
+
+  // Left to the budget, a 40-step run evaluates every ceil(40 / 20) = 2 steps and checkpoints every
+  // ceil(40 / 10) = 4; the intervals are kept in the checkpoint, and a resumed run (with a longer
+  // budget) keeps evaluating at the same steps.
+  void intervalsScaleWithTheStepBudget() {
+    auto o = options(path("run-budget"), 40);
+    o.evalEvery = TrainOptions::kByBudget, o.checkpointEvery = TrainOptions::kByBudget, o.logEvery = 1, o.keepCheckpoints = 100;
+    auto data = tinyImages(16);
+    train(tinyTrainConfig(), data, &data, o);
+    std::vector<int64_t> tested;
+    for (const auto& row : metricsOf(o.runDir))
+      if (row.contains("test_bpd")) tested.push_back(row["step"]);
+    std::vector<int64_t> every2;
+    for (int64_t s = 2; s <= 40; s += 2) every2.push_back(s);
+    QCOMPARE(tested, every2);
+    QVERIFY(fs::exists(o.runDir + "/checkpoints/ckpt-000000004.fpp") && fs::exists(o.runDir + "/checkpoints/ckpt-000000036.fpp"));
+    QVERIFY(!fs::exists(o.runDir + "/checkpoints/ckpt-000000006.fpp"));
+    const auto meta = readCheckpoint(newestCheckpoint(o.runDir)).meta;
+    QCOMPARE(meta["eval_every"].get<int64_t>(), int64_t(2));
+    QCOMPARE(meta["checkpoint_every"].get<int64_t>(), int64_t(4));
+    o.resume = true, o.steps = 50;
+    train(tinyTrainConfig(), data, &data, o);
+    tested.clear();
+    for (const auto& row : metricsOf(o.runDir))
+      if (row.contains("test_bpd") && row["step"].get<int64_t>() > 40) tested.push_back(row["step"]);
+    QCOMPARE(tested, (std::vector<int64_t>{42, 44, 46, 48, 50}));
+  }
+
   void lossFallsOnAFixedBatch() {
     auto o = options(path("run-fall"), 50);
     o.logEvery = 10, o.checkpointEvery = 1000;

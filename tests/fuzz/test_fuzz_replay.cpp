@@ -121,7 +121,23 @@ class TestFuzzReplay : public QObject {
     return out;
   }
 
+  // With FLOWPP_FUZZ_SEEDS=<folder>, up to 300 of a reader's inputs (spread over all of them) are
+  // also written to <folder>/<reader>/: the starting corpus of the libFuzzer runs (installer/test.sh --fuzz).
+  static void writeSeeds(Target t, const std::vector<std::string>& inputs) {
+    const QString root = qEnvironmentVariable("FLOWPP_FUZZ_SEEDS");
+    if (root.isEmpty() || inputs.empty()) return;
+    const QString dir = root + "/" + QString::fromStdString(nameOf(t));
+    QVERIFY(QDir().mkpath(dir));
+    const size_t every = std::max<size_t>(1, inputs.size() / 300);
+    for (size_t i = 0; i < inputs.size(); i += every) {
+      QFile f(dir + QString("/%1").arg(i, 6, 10, QChar('0')));
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write(inputs[i].data(), qint64(inputs[i].size()));
+    }
+  }
+
   static void replay(Target t, const std::vector<std::string>& inputs) {
+    writeSeeds(t, inputs);
     int read = 0, refused = 0;
     double slowest = 0;
     for (size_t i = 0; i < inputs.size(); ++i) {

@@ -69,7 +69,13 @@ void showChart(CurveChart& chart, QVector<TrainingRun>* runs, QSize size = {800,
   chart.redraw();
 }
 
-void waitForRedraw() { QTest::qWait(120); }  // redraws are throttled to one per 40 ms
+// Does `action`, then waits until the chart has redrawn (redraws are throttled to one per 40 ms).
+template <typename Action>
+void redrawAfter(CurveChart& chart, Action&& action) {
+  QSignalSpy redrawn(&chart, &CurveChart::redrawn);
+  action();
+  QVERIFY(redrawn.count() > 0 || redrawn.wait(5000));
+}
 }  // namespace
 
 class TestTrainingPanel : public QObject {
@@ -123,11 +129,9 @@ class TestTrainingPanel : public QObject {
     const auto zoomed = chart.xRange();
     QVERIFY(zoomed.second < 1000);
     for (int s = 1010; s <= 3000; s += 10) runs[0].addLine(metricLine(s, 3.8));
-    chart.scheduleRedraw();
-    waitForRedraw();
+    redrawAfter(chart, [&] { chart.scheduleRedraw(); });
     QCOMPARE(chart.xRange(), zoomed);  // new points do not undo the zoom
-    QTest::keyClick(&chart, Qt::Key_0);  // follow again
-    waitForRedraw();
+    redrawAfter(chart, [&] { QTest::keyClick(&chart, Qt::Key_0); });  // follow again
     QVERIFY(chart.follow());
     QVERIFY(chart.xRange().second >= 3000);
   }
@@ -143,12 +147,10 @@ class TestTrainingPanel : public QObject {
     for (auto* m : chart.chart()->legend()->markers())
       if (m->isVisible() && m->label() == "run-3") marker = m;
     QVERIFY2(marker, "run-3 has no legend entry");
-    Q_EMIT marker->clicked();
-    waitForRedraw();
+    redrawAfter(chart, [&] { Q_EMIT marker->clicked(); });
     QVERIFY(!runs[3].visible);
     QCOMPARE(chart.pointCount(), drawn - int(runs[3].points().size()));
-    Q_EMIT marker->clicked();
-    waitForRedraw();
+    redrawAfter(chart, [&] { Q_EMIT marker->clicked(); });
     QVERIFY(runs[3].visible);
     QCOMPARE(chart.pointCount(), drawn);
   }
