@@ -43,13 +43,14 @@ if [ "$mode" = fuzz ]; then
       cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${unity[@]}"
       cmake --build build -j "$(nproc)" --target test_fuzz_replay
     fi
-    FLOWPP_FUZZ_SEEDS="$seeds" build/tests/fuzz/test_fuzz_replay > /dev/null
+    FLOWPP_FUZZ_SEEDS="$seeds" build/tests/fuzz/test_fuzz_replay > /dev/null 2>&1
   fi
   export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:abort_on_error=1:max_allocation_size_mb=4096:allocator_may_return_null=0"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:halt_on_error=1"
   export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$PWD/installer/lsan-readers.supp:print_suppressions=0"
   seconds="${FLOWPP_FUZZ_SECONDS:-25}"
   for program in build-fuzz/tests/fuzz/fuzz_*; do
+    [ -f "$program" ] && [ -x "$program" ] || continue
     reader="${program##*/fuzz_}"
     mkdir -p "build-fuzz/corpus/$reader"
     echo "fuzz: $reader for $seconds s"

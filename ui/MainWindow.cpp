@@ -90,13 +90,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
     statusBar()->showMessage(tr("Opened %1").arg(info.path), 4000);
   });
   connect(session_, &ModelSession::modelFailed, this, &MainWindow::onModelFailed);
-  connect(session_, &ModelSession::datasetOpened, this, [this](const QString& path, const QVector<QImage>& images, const QString& format) {
+  connect(session_, &ModelSession::datasetOpened, this, [this](const QString& path, const QVector<QImage>& images,
+                                                                const QString& format, const QString& note) {
     interpolation_->setDataset(images);
     likelihood_->setDataset(images);
     likelihood_->setDatasetPath(path);
     dequant_->setDataset(images);
     QSettings().setValue("lastDataset", path);
     statusBar()->showMessage(tr("Data set %1: %2 images (%3)").arg(QFileInfo(path).fileName()).arg(images.size()).arg(format), 4000);
+    if (!note.isEmpty())  // images changed to fit the model: said where it stays readable
+      messages_->show(MessageBar::Kind::Information, tr("Data set %1: %2").arg(QFileInfo(path).fileName(), note));
   });
   connect(session_, &ModelSession::error, this, [this](const QString& m) { showError(m); });
 

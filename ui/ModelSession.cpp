@@ -211,7 +211,11 @@ void ModelSession::openDataset(const QString& path, int limit) {
     d_->run(JobKind::Dataset, [&] {
       std::optional<ImageShape> shape;
       if (auto& m = d_->interactive.model) shape = ImageShape{m->config().channels, m->config().height, m->config().width};
-      auto data = loadDataset(path.toStdString(), limit, shape);
+      // Explored as test data (a CIFAR-10 folder gives its test batch); images of another size are
+      // converted to the model's, and the note says so.
+      DataOptions o;
+      o.limit = limit, o.shape = shape, o.resize = true, o.role = DataRole::Test;
+      auto data = loadDataset(path.toStdString(), o);
       if (shape) requireShape(data, *shape);
       {
         QMutexLocker lock(&d_->mutex);
@@ -220,7 +224,7 @@ void ModelSession::openDataset(const QString& path, int limit) {
       QVector<QImage> images;
       images.reserve(data.size());
       for (int64_t i = 0; i < data.size(); ++i) images.push_back(toQImage(toPixels(data.images[i])));
-      Q_EMIT datasetOpened(path, images, QString::fromStdString(data.format));
+      Q_EMIT datasetOpened(path, images, QString::fromStdString(data.format), QString::fromStdString(data.note));
       Q_EMIT jobState(JobKind::Dataset, JobState::Finished, 0, 0);
     });
   });

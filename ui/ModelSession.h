@@ -45,7 +45,8 @@ class ModelSession : public QObject {
  Q_SIGNALS:
   void modelOpened(const flowpp::ui::ModelInfo& info);
   void modelFailed(const QString& path, const QString& message);  // the previous model (if any) stays
-  void datasetOpened(const QString& path, const QVector<QImage>& images, const QString& format);
+  // `note`: what was done to fit the model (images resized or converted, files skipped), or "".
+  void datasetOpened(const QString& path, const QVector<QImage>& images, const QString& format, const QString& note);
   void samplesReady(const flowpp::SampleReport& report);
   void interpolationReady(const flowpp::InterpolationReport& report);
   void likelihoodReady(quint64 requestId, const flowpp::LikelihoodReport& report);  // bpdIw is NaN while a bound is pending

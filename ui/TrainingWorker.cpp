@@ -40,9 +40,13 @@ void TrainingWorker::run() {
       if (job.options.resume) job.config = findResumePoint(job.options.runDir).config;
       Q_EMIT jobStarted(job.name, job.config);
       const ImageShape shape{job.config.channels, job.config.height, job.config.width};
-      auto trainSet = loadDataset(job.trainData.toStdString(), 0, shape);
+      DataOptions trainRead;
+      trainRead.shape = shape, trainRead.role = DataRole::Train;
+      auto trainSet = loadDataset(job.trainData.toStdString(), trainRead);
       std::optional<ImageDataset> testSet;
-      if (!job.testData.isEmpty()) testSet = loadDataset(job.testData.toStdString(), 0, shape);
+      DataOptions testRead = trainRead;
+      testRead.role = DataRole::Test;
+      if (!job.testData.isEmpty()) testSet = loadDataset(job.testData.toStdString(), testRead);
       auto options = job.options;
       options.pauseOnBadStep = true;
       auto summary = train(job.config, trainSet, testSet ? &*testSet : nullptr, options, &stop_, [&](const nlohmann::json& j) {

@@ -96,7 +96,7 @@ struct BenchArgs {
   std::string model, data, device = "auto";
   int64_t batch = 32;
   int steps = 5, threads = 0, nproc = 1;
-  bool profile = false;
+  bool profile = false, resize = false;
 };
 
 // The images a measurement runs on: the first `count` of --data (all of them when it has fewer: every
@@ -107,7 +107,7 @@ torch::Tensor benchImages(const BenchArgs& a, const ModelConfig& c, int64_t coun
                 "bench training at batch " + std::to_string(count) +
                     (processes > 1 ? " in each of " + std::to_string(processes) + " processes" : ""));
   if (a.data.empty()) return (uniform({count, c.channels, c.height, c.width}) * double(1 << c.nBits)).floor();
-  auto data = openData(a.data, first + count, c);
+  auto data = openData(a.data, first + count, c, DataRole::Train, a.resize);
   if (data.size() <= first) throw DataError(a.data + ": has " + std::to_string(data.size()) + " images, too few for this process's share");
   return quantize(data.images.narrow(0, first, std::min<int64_t>(count, data.size() - first)), c.nBits);
 }
@@ -266,6 +266,7 @@ void addBench(CLI::App& app) {
   cmd->add_option("--data", a->data, "Images to use (default: random pixels)");
   cmd->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
   cmd->add_option("--threads", a->threads, "CPU threads (default: all cores)")->check(integerIn(1, 4096));
+  addResizeFlag(cmd, a->resize);
   cmd->add_flag("--profile", a->profile, "Also print the top operations by self time of a training step, an evaluation and sampling");
   cmd->add_option("--nproc", a->nproc, "Compare data-parallel training in N local processes (c10d Gloo) with one process: "
                                        "images/s and the all-reduce time per step")->default_val(1)->check(integerIn(1, 256));

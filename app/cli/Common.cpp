@@ -94,22 +94,30 @@ LoadedModel openModel(const std::string& path, uint64_t seed, const std::string&
   return loaded;
 }
 
-ImageDataset openData(const std::string& path, int64_t limit, const ModelConfig& config) {
-  auto data = loadDataset(path, limit, ImageShape{config.channels, config.height, config.width});
+ImageDataset openData(const std::string& path, int64_t limit, const ModelConfig& config, DataRole role, bool resize) {
+  DataOptions o;
+  o.limit = limit, o.shape = ImageShape{config.channels, config.height, config.width}, o.resize = resize, o.role = role;
+  auto data = loadDataset(path, o);
   requireShape(data, {config.channels, config.height, config.width});
+  if (!data.note.empty()) std::cerr << "note: " << path << ": " << data.note << "\n";
   return data;
 }
 
+void addResizeFlag(CLI::App* cmd, bool& resize) {
+  cmd->add_flag("--resize", resize,
+                "Scale images of another size to the model's and convert grey/colour (otherwise such images are an error)");
+}
+
 ModelAndData openModelAndData(const std::string& model, const std::string& data, int64_t limit, uint64_t seed,
-                              const std::string& device) {
+                              const std::string& device, DataRole role, bool resize) {
   if (!std::filesystem::exists(model)) throw UsageError("--model: no such file or folder '" + model + "'");
   ModelAndData out;
   if (std::filesystem::path(model).extension() == ".json") {
-    out.data = openData(data, limit, ModelConfig::load(model));
+    out.data = openData(data, limit, ModelConfig::load(model), role, resize);
     out.loaded = openModel(model, seed, device, &out.data);
   } else {
     out.loaded = openModel(model, seed, device);
-    out.data = openData(data, limit, out.loaded.model->config());
+    out.data = openData(data, limit, out.loaded.model->config(), role, resize);
   }
   return out;
 }

@@ -47,7 +47,12 @@ torch::Device parseDevice(const std::string& name);  // "cpu", "cuda", "auto"
 LoadedModel openModel(const std::string& path, uint64_t seed, const std::string& device,
                       const ImageDataset* initData = nullptr);
 
-ImageDataset openData(const std::string& path, int64_t limit, const ModelConfig& config);
+// A data set at the model's shape. Images of another size or channel count are an error unless
+// `resize` (the --resize flag: then a note on stderr says what was done). `role` picks the part of a
+// CIFAR-10 folder: data_batch_*.bin (Train) or test_batch.bin (Test).
+ImageDataset openData(const std::string& path, int64_t limit, const ModelConfig& config, DataRole role, bool resize);
+// Adds --resize to a command that reads images.
+void addResizeFlag(CLI::App* cmd, bool& resize);
 
 // --model and --data together, each read once: a config's data set is read at the config's shape
 // and then initialises the fresh model.
@@ -56,7 +61,7 @@ struct ModelAndData {
   ImageDataset data;
 };
 ModelAndData openModelAndData(const std::string& model, const std::string& data, int64_t limit, uint64_t seed,
-                              const std::string& device);
+                              const std::string& device, DataRole role, bool resize);
 
 // Torch threads for this process: `requested`, else the cores shared among the processes of this
 // host (LOCAL_WORLD_SIZE, as torchrun and --nproc set it). Applies them and returns the count.

@@ -12,10 +12,11 @@ namespace {
 struct CodecArgs {
   std::string model, data, out, latents, device = "auto";
   int64_t limit = 0, batch = 64;
+  bool resize = false;
 };
 
 void encodeImages(const CodecArgs& a) {
-  auto [loaded, data] = openModelAndData(a.model, a.data, a.limit, 0, a.device);
+  auto [loaded, data] = openModelAndData(a.model, a.data, a.limit, 0, a.device, DataRole::Test, a.resize);
   if (loaded.fresh) throw UsageError("encode: --model must be a trained checkpoint or run folder");
   std::vector<torch::Tensor> zs;
   Progress bar("encode", data.size());

@@ -15,6 +15,7 @@ void addEval(CLI::App& app) {
     int64_t limit = 0, batch = 64;
     int k = 1;
     uint64_t seed = 0;
+    bool resize = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--model", a->model, "Checkpoint, run folder or config JSON")->required();
@@ -26,8 +27,9 @@ void addEval(CLI::App& app) {
   cmd->add_option("--batch-size", a->batch, "(image, draw) pairs per forward pass")->default_val(64)->check(integerIn(1, 65536));
   cmd->add_option("--seed", a->seed, "Seed of the dequantization noise")->default_val(0)->check(integerIn(0, 1000000000000LL));
   cmd->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
+  addResizeFlag(cmd, a->resize);
   cmd->callback([a] {
-    auto [loaded, data] = openModelAndData(a->model, a->data, a->limit, a->seed, a->device);
+    auto [loaded, data] = openModelAndData(a->model, a->data, a->limit, a->seed, a->device, DataRole::Test, a->resize);
     installInterruptHandler();
     Progress bar("eval (images x draws)", data.size() * a->k);
     EvalOptions eo{a->k, a->batch, a->seed, 0};

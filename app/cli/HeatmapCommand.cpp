@@ -23,39 +23,51 @@ cv::Mat toBgr(const Pixels8& p) {
   return bgr;
 }
 
-// The image (left), its per-pixel bits map (summed over channels, in the product's colour map) and
-// a labelled colour bar.
-void writeHeatmapPng(const std::string& path, const torch::Tensor& image8, const torch::Tensor& bitsHW, double lo,
-                     double hi) {
-  const int h = static_cast<int>(bitsHW.size(0)), w = static_cast<int>(bitsHW.size(1)), scale = std::max(1, 256 / h);
-  auto values = bitsHW.to(torch::kDouble).contiguous();
-  cv::Mat big;
-  cv::resize(toBgr(colourMap({values.data_ptr<double>(), values.data_ptr<double>() + values.numel()}, w, h, lo, hi)), big,
-             cv::Size(w * scale, h * scale), 0, 0, cv::INTER_NEAREST);
-  auto img = image8.to(torch::kUInt8).mean(0, false, torch::kFloat).to(torch::kUInt8).contiguous();
-  cv::Mat src(h, w, CV_8UC1, img.data_ptr<uint8_t>()), srcBig, srcColour;
-  cv::resize(src, srcBig, cv::Size(w * scale, h * scale), 0, 0, cv::INTER_NEAREST);
-  cv::cvtColor(srcBig, srcColour, cv::COLOR_GRAY2BGR);
-  const int barW = 24, margin = 8, textW = 110;
-  cv::Mat canvas(h * scale + 2 * margin + 20, 2 * w * scale + 3 * margin + barW + textW, CV_8UC3, cv::Scalar(255, 255, 255));
-  srcColour.copyTo(canvas(cv::Rect(margin, margin, w * scale, h * scale)));
-  big.copyTo(canvas(cv::Rect(2 * margin + w * scale, margin, w * scale, h * scale)));
-  const int bx = 3 * margin + 2 * w * scale;
+// An image as it is, grey or colour.
+cv::Mat imageBgr(const Pixels8& p) {
+  if (p.channels == 3) return toBgr(p);
+  cv::Mat grey(p.height, p.width, CV_8UC1, const_cast<uint8_t*>(p.data.data())), bgr;
+  cv::cvtColor(grey, bgr, cv::COLOR_GRAY2BGR);
+  return bgr;
+}
+
+// The image as it is (grey or colour, left), its bits maps (one map of the pixels' bits summed over
+// channels, or one per channel) in the product's colour map on one scale, and a labelled colour bar.
+void writeHeatmapPng(const std::string& path, const torch::Tensor& image8, const std::vector<torch::Tensor>& maps,
+                     const std::vector<std::string>& titles, double lo, double hi) {
+  const int h = static_cast<int>(image8.size(1)), w = static_cast<int>(image8.size(2)), scale = std::max(1, 256 / h);
+  const int barW = 24, margin = 8, textW = 110, top = 18, panels = 1 + int(maps.size());
+  cv::Mat canvas(h * scale + 2 * margin + 20 + top, panels * (w * scale + margin) + 2 * margin + barW + textW, CV_8UC3,
+                 cv::Scalar(255, 255, 255));
+  auto place = [&](const cv::Mat& picture, int panel, const std::string& title) {
+    cv::Mat big;
+    cv::resize(picture, big, cv::Size(w * scale, h * scale), 0, 0, cv::INTER_NEAREST);
+    const int x = margin + panel * (w * scale + margin);
+    big.copyTo(canvas(cv::Rect(x, margin + top, w * scale, h * scale)));
+    cv::putText(canvas, title, {x, margin + 12}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+  };
+  place(imageBgr(toPixels(image8.to(torch::kUInt8))), 0, "image");
+  for (size_t i = 0; i < maps.size(); ++i) {
+    auto values = maps[i].to(torch::kDouble).contiguous();
+    place(toBgr(colourMap({values.data_ptr<double>(), values.data_ptr<double>() + values.numel()}, w, h, lo, hi)), int(i) + 1,
+          titles[i]);
+  }
+  const int bx = 2 * margin + panels * (w * scale + margin) - margin;
   std::vector<double> ramp;
   for (int y = 0; y < h * scale; ++y) ramp.push_back(1.0 - double(y) / std::max(1, h * scale - 1));
   cv::Mat bar;
   cv::resize(toBgr(colourMap(ramp, 1, h * scale, 0.0, 1.0)), bar, cv::Size(barW, h * scale), 0, 0, cv::INTER_NEAREST);
-  bar.copyTo(canvas(cv::Rect(bx, margin, barW, h * scale)));
+  bar.copyTo(canvas(cv::Rect(bx, margin + top, barW, h * scale)));
   auto label = [&](double value, int y) {
     std::ostringstream s;
     s.precision(3);
     s << value;
     cv::putText(canvas, s.str(), {bx + barW + 4, y}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
   };
-  label(hi, margin + 10);
-  label(lo, margin + h * scale);
-  cv::putText(canvas, "bits per pixel", {bx - 30, margin + h * scale + 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4,
-              cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+  label(hi, margin + top + 10);
+  label(lo, margin + top + h * scale);
+  cv::putText(canvas, maps.size() > 1 ? "bits per sub-pixel" : "bits per pixel", {bx - 30, margin + top + h * scale + 16},
+              cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
   std::vector<uchar> buf;
   cv::imencode(".png", canvas, buf);
   writeFileAtomically(path, std::string(buf.begin(), buf.end()));
@@ -70,6 +82,7 @@ void addHeatmap(CLI::App& app) {
     int64_t index = -1;
     int samples = 8;
     uint64_t seed = 0;
+    bool resize = false, perChannel = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--model", a->model, "Checkpoint or run folder")->required();
@@ -80,6 +93,8 @@ void addHeatmap(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Seed of the dequantization noise")->default_val(0)->check(integerIn(0, 1000000000000LL));
   cmd->add_option("--out", a->out, "PNG: image, heatmap and colour bar");
   cmd->add_option("--csv", a->csv, "CSV: channel,row,col,bits");
+  cmd->add_flag("--per-channel", a->perChannel, "PNG: one map per colour channel (R, G, B) instead of one per pixel");
+  addResizeFlag(cmd, a->resize);
   cmd->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
   cmd->callback([a] {
     if (a->image.empty() == (a->index < 0)) throw UsageError("heatmap: give an IMAGE file, or --data D --index I");
@@ -93,7 +108,7 @@ void addHeatmap(CLI::App& app) {
       if (!img.conversion.empty()) std::cerr << "note: " << a->image << ": " << img.conversion << "\n";
       image8 = img.image;
     } else {
-      auto data = openData(a->data, a->index + 1, c);
+      auto data = openData(a->data, a->index + 1, c, DataRole::Test, a->resize);
       if (a->index >= data.size()) throw UsageError("--index is outside the data set");
       image8 = data.images[a->index];
     }
@@ -111,7 +126,14 @@ void addHeatmap(CLI::App& app) {
     }
     if (!a->out.empty()) {
 #ifdef FLOWPP_HAVE_OPENCV
-      writeHeatmapPng(a->out, image8, perPixel, perPixel.min().item<double>(), perPixel.max().item<double>());
+      if (a->perChannel && c.channels > 1) {
+        const std::vector<std::string> names = {"red", "green", "blue"};
+        std::vector<torch::Tensor> maps;
+        for (int64_t ch = 0; ch < c.channels; ++ch) maps.push_back(r.bits[ch]);
+        writeHeatmapPng(a->out, image8, maps, names, r.bits.min().item<double>(), r.bits.max().item<double>());
+      } else {
+        writeHeatmapPng(a->out, image8, {perPixel}, {"bits per pixel"}, perPixel.min().item<double>(), perPixel.max().item<double>());
+      }
 #else
       throw UsageError("this build has no OpenCV: use --csv");
 #endif

@@ -30,7 +30,7 @@ void addInterpolate(CLI::App& app) {
   struct Args {
     std::string model, a, b, data, out, device = "auto";
     int64_t steps = 8;
-    bool spherical = false;
+    bool spherical = false, resize = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--model", a->model, "Checkpoint or run folder")->required();
@@ -41,12 +41,13 @@ void addInterpolate(CLI::App& app) {
   cmd->add_flag("--spherical", a->spherical, "Spherical (slerp) instead of linear interpolation");
   cmd->add_option("--out", a->out, "PNG strip to write")->required();
   cmd->add_option("--device", a->device, "cpu, cuda or auto")->default_val("auto");
+  addResizeFlag(cmd, a->resize);
   cmd->callback([a] {
     auto loaded = openModel(a->model, 0, a->device);
     if (loaded.fresh) throw UsageError("interpolate: --model must be a trained checkpoint or run folder");
     const auto& c = loaded.model->config();
     std::optional<ImageDataset> data;
-    if (!a->data.empty()) data = openData(a->data, 0, c);
+    if (!a->data.empty()) data = openData(a->data, 0, c, DataRole::Test, a->resize);
     auto r = interpolate(loaded.model, pickImage(a->a, data, c), pickImage(a->b, data, c), int(a->steps), a->spherical);
     std::vector<torch::Tensor> frames;
     for (const auto& f : r.frames) frames.push_back(fromPixels(f));

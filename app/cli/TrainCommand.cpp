@@ -1,4 +1,5 @@
 // flowpp train: the project's one training loop (core/train/Trainer) with a progress bar and Ctrl-C.
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -20,6 +21,8 @@ struct TrainArgs {
   std::string model, data, testData;
   int64_t limit = 0;
   int threads = 0, nproc = 1, timeoutSeconds = 120;
+  bool resize = false;
+  std::string name;
 };
 
 void addOptions(CLI::App* cmd, TrainArgs& a) {
@@ -42,6 +45,8 @@ void addOptions(CLI::App* cmd, TrainArgs& a) {
   cmd->add_flag("--resume", o.resume, "Continue the newest checkpoint in --out exactly where it stopped");
   cmd->add_option("--init-from", o.initFrom, "Start a new run from the weights of this checkpoint (same architecture)");
   cmd->add_option("--limit", a.limit, "Use only the first N training images")->check(integerIn(1, kHuge));
+  addResizeFlag(cmd, a.resize);
+  cmd->add_option("--name", a.name, "The new run's model name (default: the config file's name, e.g. my-colour for my-colour.json)");
   cmd->add_option("--threads", a.threads, "CPU threads (default: all cores)")->check(integerIn(1, 4096));
   cmd->add_option("--nproc", a.nproc, "Start N local worker processes (data-parallel over c10d Gloo; torchrun's variables "
                                       "are read when it launches flowpp instead)")->default_val(1)->check(integerIn(1, 256));
@@ -62,11 +67,18 @@ std::string eventText(const nlohmann::json& j) {
   return s;
 }
 
-// The run's config: the new run's file, or the config of the checkpoint a resumed run continues.
+// The run's config: the new run's file, or the config of the checkpoint a resumed run continues. A
+// new run is named by --name, else by its config file (a copy of fmnist-small.json made for other data
+// is then not called "fmnist-small").
 ModelConfig configFor(const TrainArgs& a) {
-  if (a.o.resume) return findResumePoint(a.o.runDir).config;
+  if (a.o.resume) {
+    if (!a.name.empty()) throw UsageError("--name names a new run; a resumed run keeps its name");
+    return findResumePoint(a.o.runDir).config;
+  }
   if (a.model.empty()) throw UsageError("train: --model CONFIG.json is required for a new run");
-  return ModelConfig::load(a.model);
+  auto config = ModelConfig::load(a.model);
+  config.name = a.name.empty() ? std::filesystem::path(a.model).stem().string() : a.name;
+  return config;
 }
 
 // Rank 0 reads the config and sends it to every rank, so that other hosts need no access to the run
@@ -109,9 +121,9 @@ void runTrain(TrainArgs& a) {
   if (env.distributed()) collective = connectProcessGroup(env, std::chrono::seconds(a.timeoutSeconds), device);
   const bool leader = env.rank == 0;
   const auto config = agreedConfig(a, collective.get(), leader);
-  auto trainSet = openData(a.data, a.limit, config);
+  auto trainSet = openData(a.data, a.limit, config, DataRole::Train, a.resize);
   std::optional<ImageDataset> testSet;
-  if (!a.testData.empty()) testSet = openData(a.testData, 0, config);
+  if (!a.testData.empty()) testSet = openData(a.testData, 0, config, DataRole::Test, a.resize);
   installInterruptHandler();
   if (leader)
     std::cerr << "training " << config.name << " on " << trainSet.size() << " images from " << a.data << " (" << o.device

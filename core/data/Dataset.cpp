@@ -10,12 +10,19 @@ namespace flowpp {
 namespace fs = std::filesystem;
 
 namespace {
-ImageDataset readAny(const std::string& path, int64_t limit, std::optional<ImageShape> shape) {
-  if (fs::is_directory(path)) {
-    for (const auto& e : fs::directory_iterator(path))
-      if (e.path().extension() == ".bin") return readCifar(path, limit);
-    return readImageFolder(path, limit, shape);
+// A folder holding CIFAR-10's batch files (and no images): the binary batches; any other folder is a
+// folder of images (stray files of other kinds are skipped, and the note says how many).
+bool isCifarFolder(const std::string& path) {
+  bool batches = false;
+  for (const auto& e : fs::directory_iterator(path)) {
+    const auto name = e.path().filename().string();
+    if (name.rfind("data_batch_", 0) == 0 || name == "test_batch.bin") batches = true;
   }
+  return batches;
+}
+
+ImageDataset readAny(const std::string& path, const DataOptions& o) {
+  if (fs::is_directory(path)) return isCifarFolder(path) ? readCifar(path, o.limit, o.role) : readImageFolder(path, o);
   try {
     requireRegularFile(path);  // a pipe or a device would block the read below, or never end
   } catch (const std::runtime_error& e) {
@@ -25,17 +32,17 @@ ImageDataset readAny(const std::string& path, int64_t limit, std::optional<Image
   std::ifstream(path, std::ios::binary).read(reinterpret_cast<char*>(head), 4);
   const bool gzip = head[0] == 0x1f && head[1] == 0x8b;
   const bool idx = head[0] == 0 && head[1] == 0 && (head[2] == 0x08);
-  if (gzip || idx) return readIdx(path, limit);
-  if (fs::path(path).extension() == ".bin") return readCifar(path, limit);
+  if (gzip || idx) return readIdx(path, o.limit);
+  if (fs::path(path).extension() == ".bin") return readCifar(path, o.limit);
   throw DataError(path + ": unsupported data format (expected an IDX images file, plain or .gz; a CIFAR-10 .bin "
                          "batch or a folder of them; or a folder of images)");
 }
 }  // namespace
 
-ImageDataset loadDataset(const std::string& path, int64_t limit, std::optional<ImageShape> shape) {
-  if (limit < 0) throw DataError("--limit " + std::to_string(limit) + ": must be 0 (all images) or a positive count");
+ImageDataset loadDataset(const std::string& path, const DataOptions& options) {
+  if (options.limit < 0) throw DataError("--limit " + std::to_string(options.limit) + ": must be 0 (all images) or a positive count");
   if (!fs::exists(path)) throw DataError(path + ": no such file or folder");
-  auto data = readAny(path, limit, shape);
+  auto data = readAny(path, options);
   if (data.size() == 0) throw DataError(path + ": holds no images");
   return data;
 }

@@ -18,21 +18,39 @@ struct ImageDataset {
   torch::Tensor images;  // uint8 [N, C, H, W], 8-bit values
   std::string source;
   std::string format;  // "idx", "cifar10", "images"
+  // The images' classes where the data says them (a labels file beside an IDX file, CIFAR-10's label
+  // bytes, the subfolders of an image folder); empty otherwise.
+  std::vector<int64_t> labels;
+  std::vector<std::string> classes;  // names, indexed by label
+  std::string note;                  // what was done on the way (images resized, files skipped); "" when nothing
   int64_t size() const { return images.size(0); }
 };
 
-// Reads any supported data set. `limit` > 0 keeps the first `limit` images (0: all; negative is an
-// error). An image folder is converted to `shape` when given (resized, converted to grey or
-// colour). A data set without images is an error. Sizes claimed by a header are checked against the
-// file and the available memory before anything is allocated.
-ImageDataset loadDataset(const std::string& path, int64_t limit = 0, std::optional<ImageShape> shape = {});
+// Which part of a CIFAR-10 folder a data set is: its data_batch_*.bin files (training) or its
+// test_batch.bin. (A file named directly is read whatever its name.)
+enum class DataRole { Train, Test };
 
-ImageDataset readIdx(const std::string& path, int64_t limit = 0);
-ImageDataset readCifar(const std::string& path, int64_t limit = 0);  // a .bin file or a folder of them
+struct DataOptions {
+  int64_t limit = 0;                 // > 0: the first `limit` images (0: all; negative is an error)
+  std::optional<ImageShape> shape;   // the model's: images of another size or channel count are refused...
+  bool resize = false;               // ...unless resized and converted to it (then `note` says what was done)
+  DataRole role = DataRole::Train;
+};
+
+// Reads any supported data set. A data set without images is an error. Sizes claimed by a header
+// are checked against the file and the available memory before anything is allocated.
+ImageDataset loadDataset(const std::string& path, const DataOptions& options);
+inline ImageDataset loadDataset(const std::string& path, int64_t limit = 0) { return loadDataset(path, DataOptions{limit}); }
+
+ImageDataset readIdx(const std::string& path, int64_t limit = 0);  // with the labels of a sibling *-labels-idx1-ubyte file
+ImageDataset readCifar(const std::string& path, int64_t limit = 0, DataRole role = DataRole::Train);
 // The same from a file's bytes (`source` names it in messages); what the fuzz tests drive.
 ImageDataset readIdxBytes(const std::string& bytes, const std::string& source, int64_t limit = 0);
+// The first `count` labels of an IDX label file (0x00000801), plain or gzip.
+std::vector<int64_t> readIdxLabelsBytes(const std::string& bytes, const std::string& source, int64_t count);
 ImageDataset readCifarBytes(const std::string& bytes, const std::string& source, int64_t limit = 0);
-ImageDataset readImageFolder(const std::string& path, int64_t limit = 0, std::optional<ImageShape> shape = {});
+// Image files directly in `path`, or in its subfolders (one class per subfolder), in name order.
+ImageDataset readImageFolder(const std::string& path, const DataOptions& options);
 
 // Checks that the data fit a model's image shape; throws DataError naming the source.
 void requireShape(const ImageDataset& data, const ImageShape& shape);

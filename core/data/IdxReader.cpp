@@ -4,7 +4,9 @@
 // trailer, is refused), and never far beyond the size the header announces (a gzip bomb stops there).
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 
 #include "data/Dataset.h"
 #include "model/Footprint.h"
@@ -19,10 +21,16 @@ uint32_t bigEndian32(const std::string& b, size_t at) {
   return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
 }
 
-// Header-announced size of an IDX image file (16 + N*rows*cols), once 16 bytes are known; -1 before.
+// Header-announced size of an IDX file of unsigned bytes with 1 to 3 dimensions (its magic's last
+// byte), once its header is known; -1 before.
 int64_t announcedSize(const std::string& b) {
-  if (b.size() < 16) return -1;
-  return 16 + int64_t(bigEndian32(b, 4)) * int64_t(bigEndian32(b, 8)) * int64_t(bigEndian32(b, 12));
+  if (b.size() < 4) return -1;
+  const int dims = std::clamp(int(static_cast<unsigned char>(b[3])), 1, 3);
+  if (b.size() < size_t(4 + 4 * dims)) return -1;
+  int64_t size = 4 + 4 * dims;
+  int64_t count = 1;
+  for (int d = 0; d < dims; ++d) count *= int64_t(bigEndian32(b, 4 + 4 * d));
+  return size + count;
 }
 
 std::string gunzip(const std::string& source, const std::string& bytes) {
@@ -90,17 +98,57 @@ ImageDataset readIdxBytes(const std::string& raw, const std::string& source, int
   const int64_t keep = limit > 0 ? std::min(limit, n) : n;
   auto images = torch::empty({keep, 1, rows, cols}, torch::kUInt8);
   std::memcpy(images.data_ptr<uint8_t>(), bytes.data() + 16, keep * rows * cols);
-  return {images, source, "idx"};
+  return {images, source, "idx", {}, {}, ""};
 }
 
-ImageDataset readIdx(const std::string& path, int64_t limit) {
-  std::string bytes;
+namespace {
+std::string readBytes(const std::string& path) {
   try {
-    bytes = readFile(path);
+    return readFile(path);
   } catch (const std::runtime_error& e) {
     throw DataError(e.what());
   }
-  return readIdxBytes(bytes, path, limit);
+}
+
+// The labels file beside an images file (MNIST's and Fashion-MNIST's naming), if there is one.
+std::string labelsPathFor(const std::string& images) {
+  const std::string from = "images-idx3-ubyte", to = "labels-idx1-ubyte";
+  const auto at = images.rfind(from);
+  if (at == std::string::npos) return {};
+  auto path = images;
+  path.replace(at, from.size(), to);
+  return std::filesystem::exists(path) ? path : std::string();
+}
+
+std::vector<std::string> classNamesFor(const std::string& path) {
+  std::string lower = path;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  if (lower.find("fashion") != std::string::npos)
+    return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+  return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+}
+}  // namespace
+
+std::vector<int64_t> readIdxLabelsBytes(const std::string& raw, const std::string& source, int64_t count) {
+  const bool gzip = raw.size() >= 2 && static_cast<unsigned char>(raw[0]) == 0x1f && static_cast<unsigned char>(raw[1]) == 0x8b;
+  const std::string bytes = gzip ? gunzip(source, raw) : raw;
+  if (bytes.size() < 8 || bigEndian32(bytes, 0) != 0x00000801)
+    throw DataError(source + ": not an IDX label file (magic 0x00000801)");
+  const int64_t n = bigEndian32(bytes, 4);
+  if (n < count || int64_t(bytes.size()) < 8 + count)
+    throw DataError(source + ": holds " + std::to_string(n) + " labels for " + std::to_string(count) + " images");
+  std::vector<int64_t> labels(static_cast<size_t>(count), 0);
+  for (int64_t i = 0; i < count; ++i) labels[size_t(i)] = static_cast<unsigned char>(bytes[size_t(8 + i)]);
+  return labels;
+}
+
+ImageDataset readIdx(const std::string& path, int64_t limit) {
+  auto data = readIdxBytes(readBytes(path), path, limit);
+  if (const auto labels = labelsPathFor(path); !labels.empty()) {
+    data.labels = readIdxLabelsBytes(readBytes(labels), labels, data.size());
+    data.classes = classNamesFor(path);
+  }
+  return data;
 }
 
 }  // namespace flowpp

@@ -111,6 +111,8 @@ class TestData : public QObject {
     writeBytes(path("data_batch_1.bin"), rec + rec);
     auto d = loadDataset(path("data_batch_1.bin").toStdString());
     QCOMPARE(d.images.sizes(), (torch::IntArrayRef{2, 3, 32, 32}));
+    QCOMPARE(d.labels, (std::vector<int64_t>{3, 3}));
+    QCOMPARE(d.classes[3], std::string("cat"));
     writeBytes(path("short.bin"), rec.substr(0, 3000));
     QVERIFY(errorOf([&] { readCifar(path("short.bin").toStdString()); }).contains("3073"));
     rec[0] = 42;
@@ -127,12 +129,70 @@ class TestData : public QObject {
     auto d = loadDataset(path("imgs").toStdString());
     QCOMPARE(d.images.sizes(), (torch::IntArrayRef{2, 3, 10, 12}));
     QVERIFY(torch::equal(d.images[0], a));
-    auto converted = loadDataset(path("imgs").toStdString(), 0, ImageShape{1, 28, 28});
+    // At a model's shape: another size is an error that names both sizes, unless resized on purpose
+    // (and then the note says what was done).
+    DataOptions atModel;
+    atModel.shape = ImageShape{1, 28, 28};
+    const auto refused = errorOf([&] { loadDataset(path("imgs").toStdString(), atModel); });
+    QVERIFY2(refused.contains("12x10 colour") && refused.contains("28x28 grey") && refused.contains("--resize"), qPrintable(refused));
+    atModel.resize = true;
+    auto converted = loadDataset(path("imgs").toStdString(), atModel);
     QCOMPARE(converted.images.sizes(), (torch::IntArrayRef{2, 1, 28, 28}));
+    QVERIFY2(QString::fromStdString(converted.note).contains("resized from 12x10 to 28x28"), converted.note.c_str());
     writeBytes(path("imgs/c.png"), "not a png");
     QVERIFY(errorOf([&] { loadDataset(path("imgs").toStdString()); }).contains("c.png"));
     QVERIFY(errorOf([&] { requireShape(d, {1, 28, 28}); }).contains("model expects 1x28x28"));
     QVERIFY(errorOf([&] { loadDataset(path("imgs").toStdString(), -1); }).contains("--limit -1"));
+  }
+
+  // A CIFAR-10 folder trains on its data_batch_*.bin files only; its test_batch.bin is read only as
+  // test data. (Reading the whole folder used to train on the test set.)
+  void cifarFolderKeepsItsTestBatchApart() {
+    QDir().mkpath(path("cifar"));
+    std::string train(3073, char(1)), test(3073, char(2));
+    train[0] = 0, test[0] = 9;
+    writeBytes(path("cifar/data_batch_1.bin"), train + train);
+    writeBytes(path("cifar/data_batch_2.bin"), train);
+    writeBytes(path("cifar/test_batch.bin"), test);
+    writeBytes(path("cifar/readme.html"), "<p>notes</p>");
+    auto trainSet = loadDataset(path("cifar").toStdString());
+    QCOMPARE(trainSet.size(), int64_t(3));
+    QVERIFY((trainSet.images == 1).all().item<bool>());
+    DataOptions asTest;
+    asTest.role = DataRole::Test;
+    auto testSet = loadDataset(path("cifar").toStdString(), asTest);
+    QCOMPARE(testSet.size(), int64_t(1));
+    QCOMPARE(testSet.labels, (std::vector<int64_t>{9}));
+  }
+
+  // A folder of class subfolders is read with its labels; a stray .bin among images does not turn it
+  // into a CIFAR-10 folder (it is skipped and the note says so).
+  void imageFolderClassesAndStrayFiles() {
+    for (const char* cls : {"cats", "dogs"}) QDir().mkpath(path(QString("classes/") + cls));
+    RandomScope rng(403);
+    auto img = test::randint(0, 255, {1, 6, 6}).to(torch::kUInt8);
+    writePng(path("classes/cats/1.png").toStdString(), img);
+    writePng(path("classes/dogs/1.png").toStdString(), img);
+    writePng(path("classes/dogs/2.png").toStdString(), img);
+    auto d = loadDataset(path("classes").toStdString());
+    QCOMPARE(d.size(), int64_t(3));
+    QCOMPARE(d.classes, (std::vector<std::string>{"cats", "dogs"}));
+    QCOMPARE(d.labels, (std::vector<int64_t>{0, 1, 1}));
+    QDir().mkpath(path("stray"));
+    writePng(path("stray/a.png").toStdString(), img);
+    writeBytes(path("stray/weights.bin"), std::string(100, 'x'));
+    auto s = loadDataset(path("stray").toStdString());
+    QCOMPARE(s.format, std::string("images"));
+    QCOMPARE(s.size(), int64_t(1));
+    QVERIFY2(QString::fromStdString(s.note).contains("1 file(s) that are not images skipped"), s.note.c_str());
+  }
+
+  // Fashion-MNIST's images come with the labels file beside them.
+  void idxImagesComeWithTheirLabels() {
+    auto d = loadDataset(kFashionTest, 10);
+    QCOMPARE(int64_t(d.labels.size()), int64_t(10));
+    QCOMPARE(d.classes[9], std::string("Ankle boot"));
+    QCOMPARE(d.labels[0], int64_t(9));  // the first test image is an ankle boot
   }
 
   void pixelsRoundTripAndColourMap() {

@@ -45,7 +45,7 @@ void readFolder(const std::string& bytes) {
   const auto cut = bytes.find('|');
   std::ofstream(dir / "a.png", std::ios::binary) << bytes.substr(0, cut);
   if (cut != std::string::npos) std::ofstream(dir / "b.png", std::ios::binary) << bytes.substr(cut + 1);
-  readImageFolder(dir.string(), 0);
+  readImageFolder(dir.string(), DataOptions{});
 }
 
 void readCheckpointAndModel(const std::string& bytes) {

@@ -32,6 +32,7 @@
 #include "explore/Interpolation.h"
 #include "explore/PixelLikelihood.h"
 #include "explore/SampleGrid.h"
+#include "train/Trainer.h"
 
 using namespace flowpp;
 using namespace flowpp::ui;
@@ -105,6 +106,56 @@ class TestStudio : public QObject {
     QVERIFY(panel->stateText().isEmpty());
     QCOMPARE(stillWaitingShownEmpty, 0);
     QVERIFY2(shown.count() < 10, qPrintable(QString("%1 results for 10 moves: superseded requests were not dropped").arg(shown.count())));
+  }
+
+  // A user's own colour data: 48 patches of 32x32 cut from the photographs in opencv-doc, a tiny
+  // 3x32x32 config trained a few steps with the project's trainer, and the studio on that model:
+  // samples, the likelihood view (the image in colour under its heatmap) and interpolation all in colour.
+  void aColourModelWorksInTheStudio() {
+    const QString photos = "/usr/share/doc/opencv-doc/examples/data";
+    if (!QFile::exists(photos + "/fruits.jpg")) QSKIP("opencv-doc's photographs are not installed");
+    const QString folder = dir_.filePath("colour-patches");
+    QDir().mkpath(folder);
+    int n = 0;
+    for (const char* name : {"fruits.jpg", "baboon.jpg", "butterfly.jpg", "orange.jpg"}) {
+      auto photo = readImage((photos + "/" + name).toStdString()).image.to(torch::kFloat);
+      photo = torch::avg_pool2d(photo.unsqueeze(0), 4).squeeze(0).round().to(torch::kUInt8);  // patches with some structure
+      for (int y = 0; y + 32 <= photo.size(1) && n < 48; y += 32)
+        for (int x = 0; x + 32 <= photo.size(2) && n < 48; x += 32)
+          writePng(QString("%1/%2.png").arg(folder).arg(n++, 3, 10, QChar('0')).toStdString(), photo.narrow(1, y, 32).narrow(2, x, 32));
+    }
+    QCOMPARE(n, 48);
+    auto config = ModelConfig::load(std::string(FLOWPP_SOURCE_DIR) + "/models/fmnist-tiny.json");
+    config.name = "colour-patches", config.channels = 3, config.height = 32, config.width = 32;
+    TrainOptions o;
+    o.runDir = dir_.filePath("colour-run").toStdString();
+    o.steps = 4, o.logEvery = 1, o.evalEvery = 0, o.checkpointEvery = 4;
+    const auto data = loadDataset(folder.toStdString());
+    QCOMPARE(data.images.size(1), int64_t(3));
+    train(config, data, nullptr, o);
+
+    auto w = openStudio({1200, 800}, QString::fromStdString(o.runDir));
+    QVERIFY2(w, "the studio did not open the colour model");
+    QCOMPARE(w->session()->modelInfo().channels, 3);
+    const auto& samples = w->samplesPanel()->lastResult().images;
+    QVERIFY(!samples.empty() && samples.front().channels == 3);
+    QVERIFY(!w->samplesPanel()->grid()->images().front().isGrayscale());
+
+    QSignalSpy opened(w->session(), &ModelSession::datasetOpened);
+    w->openDataset(folder);
+    QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 60000);
+    auto* likelihood = w->likelihoodPanel();
+    QSignalSpy heat(likelihood, &LikelihoodPanel::likelihoodShown);
+    likelihood->setImage(opened.first().at(1).value<QVector<QImage>>().at(5), "patch 5");
+    QTRY_VERIFY_WITH_TIMEOUT(heat.count() >= 1, 60000);
+    QCOMPARE(likelihood->lastResult().image.channels, 3);
+    QCOMPARE(int(likelihood->lastResult().bits.size()), 32 * 32);
+    QSignalSpy strip(w->interpolationPanel(), &InterpolationPanel::interpolationShown);
+    QTRY_VERIFY_WITH_TIMEOUT(strip.count() >= 1 || !w->interpolationPanel()->lastResult().frames.empty(), 60000);
+    QCOMPARE(w->interpolationPanel()->lastResult().frames.front().channels, 3);
+    QCOMPARE(w->interpolationPanel()->lastResult().reconstructionErrorA, 0.0);  // exact round trip in colour too
+    screenshot(*w, w->samplesPanel(), "colour-samples");
+    screenshot(*w, likelihood, "colour-likelihood");
   }
 
   void interpolationMatchesTheCore() {
