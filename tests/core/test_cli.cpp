@@ -136,15 +136,19 @@ class TestCli : public QObject {
   }
 
   void evalReadsAnImageFolderOnceAtTheModelsShape() {
-    // A folder of 10x12 colour PNGs: eval of a config converts them to the config's 1x28x28.
+    // A folder of 10x12 colour PNGs for a config of 1x28x28: refused with both sizes named, or, with
+    // --resize, converted with a note that says so.
     QDir().mkpath(path("folder"));
     for (int i = 0; i < 3; ++i) {
       QImage img(12, 10, QImage::Format_RGB888);
       img.fill(QColor(40 * i, 80, 120));
       QVERIFY(img.save(path(QString("folder/%1.png").arg(i))));
     }
-    auto r = runFlowpp({"eval", "--model", modelsDir() + "/fmnist-tiny.json", "--data", path("folder"), "--batch-size", "4"});
+    const QStringList eval = {"eval", "--model", modelsDir() + "/fmnist-tiny.json", "--data", path("folder"), "--batch-size", "4"};
+    checkError(runFlowpp(eval), 3, "the image is 12x10 colour, the model takes 28x28 grey images");
+    auto r = runFlowpp(QStringList(eval) << "--resize");
     QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("note:") && r.err.contains("resized from 12x10 to 28x28"), qPrintable(r.err));
     QVERIFY(json::parse(r.out.trimmed().split('\n').last().toStdString())["images"] == 3);
   }
 

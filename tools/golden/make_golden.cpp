@@ -50,7 +50,8 @@ std::vector<TinyKind> tinyKinds() {
   b.nBits = 5;
   auto c = tinyCheckConfig(SplitType::Channel, AttentionMode::None, true, true);
   a.name = "golden-tiny-a", b.name = "golden-tiny-b", c.name = "golden-tiny-c";
-  a.description = "stripe + channel splits, self-attention, variational dequantization, mixture couplings";
+  a.description = "stripe + channel splits, self-attention, variational dequantization, mixture couplings with half the "
+                  "components at the log-scale clamp";
   b.description = "checkerboard + channel splits, pointwise maxout, weight norm, 5 bits, uniform dequantization, affine couplings";
   c.description = "channel splits, no attention, variational dequantization with affine couplings";
   return {{"golden-tiny-a.fpp", a}, {"golden-tiny-b.fpp", b}, {"golden-tiny-c.fpp", c}};
@@ -64,6 +65,12 @@ void writeTinyModel(const TinyKind& kind, const std::string& path, uint64_t seed
   {
     torch::NoGradGuard g;
     for (auto& p : model->parameters()) p.add_(normal(p.sizes(), p.options()) * 0.05);
+    // Push every other mixture component's log-scale below the -7 clamp, so the clamp is exercised.
+    const int K = c.flow.components;
+    for (auto& p : model->named_parameters())
+      if (c.flow.coupling == "mixlogistic" && p.key().find("net.proj_out.bias") != std::string::npos && p.key().rfind("group", 0) == 0)
+        for (int64_t ch = 0; ch < p.value().numel() / (2 + 3 * K); ++ch)
+          for (int k = 0; k < K; k += 2) p.value()[ch * (2 + 3 * K) + 2 + 2 * K + k] = -9.0;
   }
   Checkpoint ck;
   ck.config = c;
