@@ -105,5 +105,7 @@ void addBench(CLI::App& app);
 void addCheck(CLI::App& app);
 void addExport(CLI::App& app);
 void addToy(CLI::App& app);
+void addCompress(CLI::App& app);
+void addDecompress(CLI::App& app);
 
 }  // namespace flowpp::cli

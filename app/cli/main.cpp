@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
   flowpp::cli::addCheck(app);
   flowpp::cli::addExport(app);
   flowpp::cli::addToy(app);
+  flowpp::cli::addCompress(app);
+  flowpp::cli::addDecompress(app);
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
     bool known = false;

@@ -60,7 +60,7 @@ std::vector<std::string> classNames(const fs::path& folder) {
 
 ImageDataset readCifarBytes(const std::string& bytes, const std::string& source, int64_t limit) {
   auto b = readBatch(bytes, source, limit);
-  return {b.images, source, "cifar10", b.labels, classNames({})};
+  return {b.images, source, "cifar10", b.labels, classNames({}), "", {}};
 }
 
 ImageDataset readCifar(const std::string& path, int64_t limit, DataRole role) {
@@ -81,7 +81,7 @@ ImageDataset readCifar(const std::string& path, int64_t limit, DataRole role) {
     files.push_back(path);
   }
   std::vector<torch::Tensor> parts;
-  ImageDataset data{{}, path, "cifar10", {}, classNames(folder)};
+  ImageDataset data{{}, path, "cifar10", {}, classNames(folder), "", {}};
   for (const auto& f : files) {
     const int64_t have = int64_t(data.labels.size());
     if (limit > 0 && have >= limit) break;

@@ -23,6 +23,7 @@ struct ImageDataset {
   std::vector<int64_t> labels;
   std::vector<std::string> classes;  // names, indexed by label
   std::string note;                  // what was done on the way (images resized, files skipped); "" when nothing
+  std::vector<std::string> names;    // an image folder's files, relative to it (empty for other formats)
   int64_t size() const { return images.size(0); }
 };
 
@@ -40,9 +41,15 @@ struct DataOptions {
 // Reads any supported data set. A data set without images is an error. Sizes claimed by a header
 // are checked against the file and the available memory before anything is allocated.
 ImageDataset loadDataset(const std::string& path, const DataOptions& options);
-inline ImageDataset loadDataset(const std::string& path, int64_t limit = 0) { return loadDataset(path, DataOptions{limit}); }
+inline ImageDataset loadDataset(const std::string& path, int64_t limit = 0) {
+  DataOptions options;
+  options.limit = limit;
+  return loadDataset(path, options);
+}
 
-ImageDataset readIdx(const std::string& path, int64_t limit = 0);  // with the labels of a sibling *-labels-idx1-ubyte file
+ImageDataset readIdx(const std::string& path, int64_t limit = 0);
+// Grey images (uint8 [N, 1, H, W]) as an IDX file's bytes (magic 0x00000803), as readIdx reads them.
+std::string encodeIdx(const torch::Tensor& images);  // with the labels of a sibling *-labels-idx1-ubyte file
 ImageDataset readCifar(const std::string& path, int64_t limit = 0, DataRole role = DataRole::Train);
 // The same from a file's bytes (`source` names it in messages); what the fuzz tests drive.
 ImageDataset readIdxBytes(const std::string& bytes, const std::string& source, int64_t limit = 0);

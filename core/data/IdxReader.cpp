@@ -98,7 +98,7 @@ ImageDataset readIdxBytes(const std::string& raw, const std::string& source, int
   const int64_t keep = limit > 0 ? std::min(limit, n) : n;
   auto images = torch::empty({keep, 1, rows, cols}, torch::kUInt8);
   std::memcpy(images.data_ptr<uint8_t>(), bytes.data() + 16, keep * rows * cols);
-  return {images, source, "idx", {}, {}, ""};
+  return {images, source, "idx", {}, {}, "", {}};
 }
 
 namespace {
@@ -149,6 +149,19 @@ ImageDataset readIdx(const std::string& path, int64_t limit) {
     data.classes = classNamesFor(path);
   }
   return data;
+}
+
+std::string encodeIdx(const torch::Tensor& images) {
+  TORCH_CHECK(images.dim() == 4 && images.size(1) == 1, "IDX files hold grey images: expected [N, 1, H, W], got ", images.sizes());
+  const auto pixels = images.to(torch::kUInt8).contiguous();
+  std::string out;
+  auto bigEndian = [&out](uint32_t v) {
+    for (int b = 3; b >= 0; --b) out.push_back(char((v >> (8 * b)) & 0xff));
+  };
+  bigEndian(0x00000803);
+  bigEndian(uint32_t(images.size(0))), bigEndian(uint32_t(images.size(2))), bigEndian(uint32_t(images.size(3)));
+  out.append(reinterpret_cast<const char*>(pixels.data_ptr<uint8_t>()), size_t(pixels.numel()));
+  return out;
 }
 
 }  // namespace flowpp

@@ -87,7 +87,8 @@ ImageDataset readImageFolder(const std::string& path, const DataOptions& o) {
     if (!img.conversion.empty() && converted++ == 0) firstConversion = img.conversion;
     images.push_back(t);
   }
-  ImageDataset data{torch::stack(images), path, "images", l.labels, l.classes, ""};
+  ImageDataset data{torch::stack(images), path, "images", l.labels, l.classes, "", {}};
+  for (const auto& f : l.files) data.names.push_back(fs::relative(f, path).generic_string());
   if (converted > 0)
     data.note = std::to_string(converted) + " of " + std::to_string(images.size()) + " images " + firstConversion +
                 (converted > 1 ? " (and likewise)" : "");

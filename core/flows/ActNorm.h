@@ -13,6 +13,8 @@ class ActNormImpl : public torch::nn::Module {
   ActNormImpl(int64_t channels, int64_t height, int64_t width);
   FlowOutput forward(const torch::Tensor& x);
   FlowOutput inverse(const torch::Tensor& y);
+  const torch::Tensor& logScale() const { return logScale_; }  // [1, C, H, W]
+  const torch::Tensor& bias() const { return bias_; }
 
  private:
   torch::Tensor logScale_, bias_;

@@ -11,6 +11,8 @@ class AffineCouplingImpl : public CouplingImpl {
   FlowOutput forward(const torch::Tensor& x, const torch::Tensor& cond, const torch::Tensor& context) override;
   FlowOutput inverse(const torch::Tensor& y, const torch::Tensor& cond, const torch::Tensor& context,
                      InverseContext& inv) override;
+  torch::Tensor rawParameters(const torch::Tensor& cond, const torch::Tensor& context) override { return net_->forward(cond, context); }
+  int64_t components() const override { return 0; }
 
  private:
   std::pair<torch::Tensor, torch::Tensor> params(const torch::Tensor& cond, const torch::Tensor& context);

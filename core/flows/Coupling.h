@@ -29,6 +29,11 @@ class CouplingImpl : public torch::nn::Module {
                              const torch::Tensor& context) = 0;
   virtual FlowOutput inverse(const torch::Tensor& y, const torch::Tensor& cond, const torch::Tensor& context,
                              InverseContext& inv) = 0;
+  // The conditioner's output for `cond`: [B, C * (2 + 3K), H, W] for a mixture of K logistics, slots
+  // [a, b, K logits, K means, K log-scales] per channel (before tanh and the clamp), or [B, C * 2, H, W]
+  // [a, b] for the affine coupling (components() == 0). What the lossless coder applies itself.
+  virtual torch::Tensor rawParameters(const torch::Tensor& cond, const torch::Tensor& context) = 0;
+  virtual int64_t components() const = 0;
 };
 
 // Builds a MixLogisticCoupling (components >= 1) or an AffineCoupling (components == 0).

@@ -36,12 +36,15 @@ class CouplingGroupImpl : public torch::nn::Module {
                      std::vector<torch::Tensor>* steps = nullptr, std::vector<double>* iterations = nullptr);
   const CouplingGroupOptions& options() const { return options_; }
 
- private:
+  // One coupling step's layers, in the order forward() applies them (for the lossless coder).
   struct Step {
     ActNorm normA{nullptr}, normB{nullptr};
-    InvConv1x1 convA{nullptr}, convB{nullptr};
+    InvConv1x1 convA{nullptr}, convB{nullptr};  // null without 1x1 convolutions
     std::shared_ptr<CouplingImpl> coupling;
   };
+  const std::vector<Step>& steps() const { return steps_; }
+
+ private:
   CouplingGroupOptions options_;
   std::vector<Step> steps_;
 };

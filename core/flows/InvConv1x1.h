@@ -13,6 +13,7 @@ class InvConv1x1Impl : public torch::nn::Module {
   explicit InvConv1x1Impl(int64_t channels);
   FlowOutput forward(const torch::Tensor& x);
   FlowOutput inverse(const torch::Tensor& y);
+  const torch::Tensor& weight() const { return weight_; }  // [C, C]
 
  private:
   torch::Tensor logAbsDetPerElement(const torch::Tensor& like) const;

@@ -14,6 +14,8 @@ class MixLogisticCouplingImpl : public CouplingImpl {
   FlowOutput forward(const torch::Tensor& x, const torch::Tensor& cond, const torch::Tensor& context) override;
   FlowOutput inverse(const torch::Tensor& y, const torch::Tensor& cond, const torch::Tensor& context,
                      InverseContext& inv) override;
+  torch::Tensor rawParameters(const torch::Tensor& cond, const torch::Tensor& context) override { return net_->forward(cond, context); }
+  int64_t components() const override { return options_.components(); }
 
  private:
   CouplingOptions options_;

@@ -95,12 +95,17 @@ class FlowPlusPlusImpl : public torch::nn::Module {
   DequantOutput dequantize(const torch::Tensor& x, const torch::Tensor& noise = {});
   bool variationalDequantization() const { return !dequantizer_.is_empty(); }
 
- private:
+  // The main flow's stages in order (a squeeze, or a coupling group), and the dequantizer (null for
+  // uniform dequantization): what the lossless coder (core/codec) walks through layer by layer.
   struct Stage {
     bool squeeze = false;
     CouplingGroup group{nullptr};
     std::string name;
   };
+  const std::vector<Stage>& stages() const { return stages_; }
+  VariationalDequantizer dequantizer() const { return dequantizer_; }
+
+ private:
   torch::Tensor toInput(const torch::Tensor& x) const;
 
   ModelConfig config_;

@@ -21,9 +21,12 @@ class VariationalDequantizerImpl : public torch::nn::Module {
   explicit VariationalDequantizerImpl(const ModelConfig& config);
   // x: integer pixel values [B, C, H, W]; eps: the Gaussian noise (drawn when undefined).
   DequantOutput forward(const torch::Tensor& x, torch::Tensor eps = {});
+  // The context net's output for x (what the flow's couplings are conditioned on), and the flow
+  // itself (a stripe-split coupling group): for the lossless coder.
+  torch::Tensor context(const torch::Tensor& x);
+  CouplingGroup flow() const { return flow_; }
 
  private:
-  torch::Tensor context(const torch::Tensor& x);
 
   double levels_;
   DdiConv2d contextIn_{nullptr};

@@ -1,0 +1,175 @@
+// .fppz files end to end: exact round trips on a few hundred images for tiny models of every kind and
+// for the bundled model, the same bytes with 1 and 2 threads, the size against the model's own bound,
+// and damaged, truncated and wrong-model files refused with a message.
+#include <QtTest>
+
+#include "../TestMain.h"
+#include "Helpers.h"
+#include "codec/ArchiveFile.h"
+#include "codec/Compressor.h"
+#include "codec/ModelFingerprint.h"
+#include "data/Dataset.h"
+#include "explore/SelfCheck.h"
+#include "kernels/CpuKernels.h"
+#include "model/Checkpoint.h"
+
+using namespace flowpp;
+using namespace flowpp::codec;
+using namespace flowpp::test;
+
+namespace {
+
+const std::string kBundled = std::string(FLOWPP_SOURCE_DIR) + "/models/fmnist-small.fpp";
+const std::string kFashionTest = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+
+FlowPlusPlus tinyModel(bool variational, bool affine, uint64_t seed) {
+  auto config = tinyCheckConfig(SplitType::Checkerboard, AttentionMode::Self, variational, affine);
+  FlowPlusPlus model = buildModel(config, seed);
+  model->dataInit(randint(0, 256, {512, config.channels, config.height, config.width}));
+  perturb(*model, 0.02);
+  model->eval();
+  return model;
+}
+
+// Images with structure the tiny model can use a little: smooth ramps plus noise.
+torch::Tensor tinyImages(int64_t n) {
+  auto ramp = torch::linspace(0, 200, 16).view({1, 1, 4, 4});
+  return (ramp + randint(0, 56, {n, 2, 4, 4})).clamp(0, 255).to(torch::kLong);
+}
+
+// Whether f throws an ArchiveError whose message contains `words`.
+template <typename F>
+bool refusedWith(F&& f, const QString& words) {
+  try {
+    f();
+  } catch (const ArchiveError& e) {
+    const QString message = e.what();
+    if (!message.contains(words)) qWarning("refused, but with: %s", e.what());
+    return message.contains(words);
+  }
+  return false;
+}
+
+}  // namespace
+
+class TestCompress : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void tinyModels_data() {
+    QTest::addColumn<bool>("variational");
+    QTest::addColumn<bool>("affine");
+    QTest::newRow("variational, mixture") << true << false;
+    QTest::newRow("uniform, mixture") << false << false;
+    QTest::newRow("variational, affine") << true << true;
+    QTest::newRow("uniform, affine") << false << true;
+  }
+
+  // 300 images in 3 streams: the same file with one thread and with two, every pixel back, and a
+  // size that is the model's bound plus the initial bits and the header, to a few hundredths.
+  void tinyModels() {
+    QFETCH(bool, variational);
+    QFETCH(bool, affine);
+    RandomScope rng(31);
+    auto model = tinyModel(variational, affine, 31);
+    const auto images = tinyImages(300);
+    CompressOptions o;
+    o.streams = 3, o.threads = 1;
+    const auto one = compressImages(model, images, o);
+    o.threads = 2;
+    const auto two = compressImages(model, images, o);
+    QVERIFY(one.verified && two.verified);
+    QVERIFY2(one.file == two.file, "the file depends on the thread count");
+    const auto back = decompressArchive(model, one.file, "test", {});
+    QVERIFY(torch::equal(back.images.to(torch::kLong), images));
+    const double header = 8.0 * 200 / double(300 * 32);  // at most 200 bytes of header, stream table and checksum
+    const double expected = one.boundBitsPerDim + one.initialBitsPerDim;
+    qInfo("%.4f bits/dim; bound %.4f + initial bits %.4f", one.bitsPerDim, one.boundBitsPerDim, one.initialBitsPerDim);
+    QVERIFY2(one.bitsPerDim > expected - 0.02 && one.bitsPerDim < expected + header + 0.02,
+             qPrintable(QString("%1 bits/dim; the bound and initial bits make %2").arg(one.bitsPerDim).arg(expected)));
+  }
+
+  // The bundled model on the first 300 Fashion-MNIST test images: exact, and within 0.05 bits/dim
+  // of its own bound for the same noise (the initial bits of 300 images are 0.11 of that).
+  void bundledModel() {
+    RandomScope rng(32);
+    auto model = loadModel(kBundled).model;
+    const auto images = loadDataset(kFashionTest, 300).images;
+    CompressOptions o;
+    o.streams = 2;
+    const auto r = compressImages(model, images, o);
+    QVERIFY(r.verified);
+    const auto back = decompressArchive(model, r.file, "test", {});
+    QVERIFY(torch::equal(back.images, images));
+    qInfo("%.4f bits/dim; bound %.4f + initial bits %.4f", r.bitsPerDim, r.boundBitsPerDim, r.initialBitsPerDim);
+    QVERIFY(r.bitsPerDim < r.boundBitsPerDim + r.initialBitsPerDim + 0.01);
+    QVERIFY(r.bitsPerDim > r.boundBitsPerDim + r.initialBitsPerDim - 0.01);
+  }
+
+  // Names survive; every flipped byte and every truncation is refused with a message; another
+  // model is refused naming both fingerprints.
+  void damagedFilesAreRefused() {
+    RandomScope rng(33);
+    auto model = tinyModel(true, false, 33);
+    const auto images = tinyImages(40);
+    CompressOptions o;
+    o.streams = 2;
+    for (int i = 0; i < 40; ++i) o.names.push_back("class" + std::to_string(i % 3) + "/image" + std::to_string(i) + ".png");
+    const auto file = compressImages(model, images, o).file;
+    const auto back = decompressArchive(model, file, "test", {});
+    QCOMPARE(back.names, o.names);
+
+    for (size_t at = 0; at < file.size(); ++at) {
+      auto bad = file;
+      bad[at] = char(bad[at] ^ 0x10);
+      QVERIFY2(refusedWith([&] { decompressArchive(model, bad, "bad.fppz", {}); }, "bad.fppz"),
+               qPrintable(QString("a flipped bit at byte %1 of %2 was not refused").arg(at).arg(file.size())));
+    }
+    for (size_t length : {size_t(0), size_t(3), size_t(20), file.size() / 2, file.size() - 1})
+      QVERIFY2(refusedWith([&] { decompressArchive(model, file.substr(0, length), "cut.fppz", {}); }, "cut.fppz"),
+               qPrintable(QString("a file cut to %1 bytes was not refused").arg(length)));
+    QVERIFY(refusedWith([&] { decompressArchive(model, file + "x", "long.fppz", {}); }, "follow the end"));
+
+    auto other = tinyModel(true, false, 34);
+    QVERIFY(refusedWith([&] { decompressArchive(other, file, "test", {}); },
+                        QString::fromStdString(fingerprintText(modelFingerprint(model)))));
+  }
+
+  // A file written with one kernel table decodes with another one or is refused: never wrong pixels.
+  // (With FLOWPP_KERNELS-like switching off, each table this CPU runs decodes the file.)
+  void otherKernelTables() {
+    RandomScope rng(35);
+    auto model = tinyModel(true, false, 35);
+    const auto images = tinyImages(60);
+    const auto file = compressImages(model, images, {}).file;
+    const auto& before = kernels::cpuKernels();
+    for (const auto* table : kernels::supportedKernelTables()) {
+      kernels::useKernels(*table);
+      DecompressOptions d;
+      d.switchKernels = false;
+      try {
+        const auto r = decompressArchive(model, file, "test", d);
+        QVERIFY(torch::equal(r.images.to(torch::kLong), images));
+        qInfo("written with %s, decoded with %s: exact", before.isa, table->isa);
+      } catch (const ArchiveError& e) {
+        qInfo("written with %s, refused with %s: %s", before.isa, table->isa, e.what());
+        QVERIFY(QString(e.what()).contains("kernels"));
+      }
+    }
+    kernels::useKernels(before);
+  }
+
+  // The schedule starts at one image and grows by one every 12 images, up to the largest batch.
+  void batchScheduleGrows() {
+    const auto s = batchSchedule(1000, 64);
+    int64_t done = 0;
+    for (auto b : s) {
+      QCOMPARE(b, std::min<int64_t>({1 + done / 12, 64, 1000 - done}));
+      done += b;
+    }
+    QCOMPARE(done, int64_t(1000));
+    QCOMPARE(batchSchedule(1, 64), std::vector<int64_t>{1});
+  }
+};
+
+FLOWPP_TEST_GUILESS_MAIN(TestCompress)
+#include "test_compress.moc"
