@@ -13,6 +13,8 @@ packages=(
   nlohmann-json3-dev      # configs, metrics and bench output
   libcli11-dev            # command-line parsing for `flowpp`
   libopencv-dev           # image files (PNG/JPEG) and GIF-free frame export
+  libwebp-dev libjxl-dev  # WebP and JPEG XL lossless, the classical codecs `flowpp compress` is compared with
+  optipng webp libjxl-tools xz-utils zstd  # command-line codecs for tools/classical-codecs.sh (tests do not need them)
   opencv-doc              # ships examples/data/digits.png (MNIST digits, an out-of-distribution set)
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev   # the studio; Charts fails to configure without OpenGL dev
   qt6-image-formats-plugins

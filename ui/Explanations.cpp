@@ -70,4 +70,15 @@ QString dequant1d() {
             "smooth and moves the noise instead. <b>Try:</b> fewer components, or more levels.");
 }
 
+QString compression() {
+  return tr("Bits per dimension are a code length: with bits-back coding the model compresses images losslessly into "
+            "files of almost exactly that size. The coder keeps one stack of bits (an ANS coder). For each image it first "
+            "<i>takes</i> bits off the stack to draw the dequantization noise u ~ q(u|x) (those bits come back: the decoder "
+            "recovers them), then runs every layer of the flow, each costing its log-determinant, and finally pushes the "
+            "latent z under N(0, I). The net is −log₂ p(x+u) + log₂ q(u|x): the bound the model was trained on. An image "
+            "coded alone has no earlier bits to borrow, so it pays about 34 bits/dim of initial bits; a one-image file "
+            "then keeps the classical codec's file instead. <b>Try:</b> Compress the data set, and compare its bits/dim with "
+            "JPEG XL's 3.26 for all 1,000 first test images in one file.");
+}
+
 }  // namespace flowpp::ui::explain

@@ -12,5 +12,6 @@ QString layers();
 QString training();
 QString playground();
 QString dequant1d();
+QString compression();
 
 }  // namespace flowpp::ui::explain

@@ -15,6 +15,7 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include "CompressionPanel.h"
 #include "Dequant1DPanel.h"
 #include "DequantPanel.h"
 #include "ExplainBox.h"
@@ -42,6 +43,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
   interpolation_ = new InterpolationPanel(session_, [this] { return samples_->selectedImage(); });
   likelihood_ = new LikelihoodPanel(session_, [this] { return samples_->selectedImage(); });
   dequant_ = new DequantPanel(session_);
+  compression_ = new CompressionPanel(session_);
   layers_ = new LayersPanel(session_, [this] { return samples_->selectedImage(); });
   training_ = new TrainingPanel;
   playground_ = new PlaygroundPanel;
@@ -57,6 +59,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
   tabs_->addTab(page(layers_, "layers", explain::layers()), tr("La&yers"));
   tabs_->addTab(page(training_, "training", explain::training()), tr("&Training"));
   tabs_->addTab(playgroundTabs, tr("&Playground"));
+  tabs_->addTab(page(compression_, "compression", explain::compression()), tr("Co&mpression"));
   connect(playground_, &PlaygroundPanel::message, this, [this](const QString& m) { messages_->show(MessageBar::Kind::Error, m); });
   auto* central = new QWidget;
   auto* layout = new QVBoxLayout(central);
@@ -96,6 +99,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
     likelihood_->setDataset(images);
     likelihood_->setDatasetPath(path);
     dequant_->setDataset(images);
+    compression_->setDataset(images);
     QSettings().setValue("lastDataset", path);
     statusBar()->showMessage(tr("Data set %1: %2 images (%3)").arg(QFileInfo(path).fileName()).arg(images.size()).arg(format), 4000);
     if (!note.isEmpty())  // images changed to fit the model: said where it stays readable
@@ -189,7 +193,8 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
   auto* view = menuBar()->addMenu(tr("&View"));
-  const QStringList names = {tr("Samples"), tr("Interpolation"), tr("Likelihood"), tr("Dequantization"), tr("Layers"), tr("Training"), tr("Playground")};
+  const QStringList names = {tr("Samples"), tr("Interpolation"), tr("Likelihood"), tr("Dequantization"), tr("Layers"), tr("Training"), tr("Playground"),
+                              tr("Compression")};
   for (int i = 0; i < names.size(); ++i)
     view->addAction(names[i], QKeySequence(QString("Alt+%1").arg(i + 1)), this, [this, i] { tabs_->setCurrentIndex(i); });
   view->addSeparator();

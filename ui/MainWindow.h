@@ -13,6 +13,7 @@ namespace flowpp::ui {
 class SamplesPanel;
 class InterpolationPanel;
 class LikelihoodPanel;
+class CompressionPanel;
 class DequantPanel;
 class TrainingPanel;
 class PlaygroundPanel;
@@ -31,6 +32,7 @@ class MainWindow : public QMainWindow {
   InterpolationPanel* interpolationPanel() const { return interpolation_; }
   LikelihoodPanel* likelihoodPanel() const { return likelihood_; }
   DequantPanel* dequantPanel() const { return dequant_; }
+  CompressionPanel* compressionPanel() const { return compression_; }
   TrainingPanel* trainingPanel() const { return training_; }
   PlaygroundPanel* playgroundPanel() const { return playground_; }
   LayersPanel* layersPanel() const { return layers_; }
@@ -72,6 +74,7 @@ class MainWindow : public QMainWindow {
   InterpolationPanel* interpolation_;
   LikelihoodPanel* likelihood_;
   DequantPanel* dequant_;
+  CompressionPanel* compression_;
   TrainingPanel* training_;
   PlaygroundPanel* playground_;
   LayersPanel* layers_;

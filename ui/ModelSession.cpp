@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "ModelWorker.h"
+#include "codec/Compressor.h"
+#include "codec/ImageCodeLengths.h"
 #include "PixelsImage.h"
 #include "data/ImageIo.h"
 #include "explore/DequantStats.h"
@@ -20,16 +22,18 @@
 #include "explore/SampleGrid.h"
 #include "model/Checkpoint.h"
 #include "util/Device.h"
+#include "util/AtomicFile.h"
 #include "util/Random.h"
 
 namespace flowpp::ui {
 
-namespace {
 // A long job of one kind: a newer request (or a cancel) bumps the generation, and the running job
 // stops at its next chunk when its generation is no longer current.
 struct LongJob {
   std::atomic<quint64> generation{0};
 };
+
+namespace {
 
 std::string describe(const std::exception& e) {
   if (auto* c = dynamic_cast<const c10::Error*>(&e)) {
@@ -48,10 +52,11 @@ struct ModelSession::Private {
   std::optional<std::pair<quint64, LikelihoodRequest>> pendingLikelihood;
   std::optional<DequantRequest> pendingDequant;
   std::optional<LayersRequest> pendingLayers;
+  std::optional<CodeLengthRequest> pendingCodeLengths;
   torch::Tensor dataset;  // uint8 [N, C, H, W], shared read-only by both workers
   quint64 nextId = 0;
   std::atomic<int> interactiveActive{0};
-  LongJob bound, dequant, reference;
+  LongJob bound, dequant, reference, compression;
   // Declared last: destroyed first, so no job outlives the state above. The interactive worker posts
   // to the background one (a model's copy), so it is stopped first (see ~ModelSession).
   ModelWorker background{"ModelSession background"}, interactive{"ModelSession interactive"};
@@ -129,6 +134,8 @@ ModelSession::ModelSession(QObject* parent) : QObject(parent), d_(std::make_uniq
   qRegisterMetaType<JobState>();
   qRegisterMetaType<BoundReport>();
   qRegisterMetaType<ReferenceReport>();
+  qRegisterMetaType<CodeLengthReport>();
+  qRegisterMetaType<CompressionReport>();
   qRegisterMetaType<SampleReport>();
   qRegisterMetaType<InterpolationReport>();
   qRegisterMetaType<LikelihoodReport>();
@@ -137,7 +144,7 @@ ModelSession::ModelSession(QObject* parent) : QObject(parent), d_(std::make_uniq
 }
 
 ModelSession::~ModelSession() {
-  for (auto* job : {&d_->bound, &d_->dequant, &d_->reference}) ++job->generation;  // long jobs stop at their next chunk
+  for (auto* job : {&d_->bound, &d_->dequant, &d_->reference, &d_->compression}) ++job->generation;  // long jobs stop at their next chunk
   // Join the workers while the session and all its state are alive: a job in flight (a model
   // loading, say) may still post to the background worker and emit this session's signals.
   d_->interactive.stop();
@@ -167,7 +174,7 @@ ModelInfo describeModel(const LoadedModel& loaded, const torch::Device& device) 
 
 void ModelSession::openModel(const QString& path) {
   loading_ = true;
-  for (auto* job : {&d_->bound, &d_->dequant, &d_->reference}) ++job->generation;
+  for (auto* job : {&d_->bound, &d_->dequant, &d_->reference, &d_->compression}) ++job->generation;
   d_->interactive.post([this, path] {
     Q_EMIT jobState(JobKind::Model, JobState::Running, 0, 0);
     try {
@@ -320,7 +327,56 @@ void ModelSession::requestReferenceHistogram(int count) {
   });
 }
 
+quint64 ModelSession::requestCodeLengths(const CodeLengthRequest& request) {
+  d_->latestWins(JobKind::CodeLengths, d_->pendingCodeLengths, request, [this](const CodeLengthRequest& r) {
+    auto& model = d_->interactive.model;
+    const int64_t step = int64_t(1) << (8 - model->config().nBits);
+    const auto c = codec::imageCodeLengths(model, torch::div(Private::toImage8(r.image, model).to(torch::kLong), step, "floor"));
+    CodeLengthReport report;
+    report.dims = c.dims;
+    report.noiseBits = c.ledger.noiseBits, report.dequantizerBits = c.ledger.dequantizerBits;
+    report.flowBits = c.ledger.flowBits, report.priorBits = c.ledger.priorBits, report.netBits = c.ledger.net();
+    report.boundBits = c.boundBits, report.singleFlowBits = c.singleFlowBits;
+    report.singleFile = QByteArray(c.singleFile.data(), qsizetype(c.singleFile.size()));
+    report.singleCodedWith = QString::fromStdString(c.singleCodedWith);
+    for (const auto& k : c.classical) {
+      report.classicalNames << QString::fromStdString(k.name);
+      report.classicalSettings << QString::fromStdString(k.settings);
+      report.classicalBytes << k.bytes;
+    }
+    Q_EMIT codeLengthsReady(report);
+    Q_EMIT jobState(JobKind::CodeLengths, JobState::Finished, 0, 0);
+  });
+  return ++d_->nextId;
+}
+
+void ModelSession::compressDataset(const QString& path) {
+  d_->longJob(JobKind::Compression, d_->compression, [this, path](const ProgressFn& progress) {
+    torch::Tensor data;
+    {
+      QMutexLocker lock(&d_->mutex);
+      data = d_->dataset;
+    }
+    if (!data.defined()) throw std::runtime_error("open a data set first");
+    auto& model = d_->background.model;
+    codec::CompressOptions o;
+    o.progress = [&](const codec::CodingProgress& p) { return progress(p.done, p.total); };
+    const int64_t step = int64_t(1) << (8 - model->config().nBits);
+    const auto r = codec::compressImages(model, torch::div(data.to(torch::kLong), step, "floor"), o);
+    CompressionReport report;
+    report.path = path, report.cancelled = r.cancelled;
+    if (!r.cancelled) {
+      writeFileAtomically(path.toStdString(), r.file);
+      report.images = r.images, report.bytes = qint64(r.file.size()), report.bitsPerDim = r.bitsPerDim;
+      report.boundBitsPerDim = r.boundBitsPerDim, report.seconds = r.encodeSeconds + r.verifySeconds, report.verified = r.verified;
+    }
+    Q_EMIT compressionFinished(report);
+    return !r.cancelled;
+  });
+}
+
 void ModelSession::cancel(JobKind kind) {
+  if (kind == JobKind::Compression) ++d_->compression.generation;
   if (kind == JobKind::LikelihoodBound) ++d_->bound.generation;
   if (kind == JobKind::Dequant) ++d_->dequant.generation;
   if (kind == JobKind::Reference) ++d_->reference.generation;

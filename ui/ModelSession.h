@@ -34,6 +34,10 @@ class ModelSession : public QObject {
   quint64 requestLayers(const LayersRequest& r);
   // Bits/dim of the first `count` images of the open data set, in the background.
   void requestReferenceHistogram(int count);
+  // What an image costs as bytes (interactive, newest wins).
+  quint64 requestCodeLengths(const CodeLengthRequest& r);
+  // The open data set into the .fppz file `path`, written atomically (background, cancellable).
+  void compressDataset(const QString& path);
   void cancel(JobKind kind);  // a long job of this kind stops at its next chunk
 
   bool hasModel() const { return hasModel_; }
@@ -54,6 +58,8 @@ class ModelSession : public QObject {
   void dequantReady(const flowpp::DequantReport& report);
   void layersReady(const flowpp::LayersReport& report);
   void referenceReady(const flowpp::ui::ReferenceReport& report);
+  void codeLengthsReady(const flowpp::ui::CodeLengthReport& report);
+  void compressionFinished(const flowpp::ui::CompressionReport& report);
   // Waiting (queued behind other work), Running (with progress done/total where known), Finished...
   void jobState(flowpp::ui::JobKind kind, flowpp::ui::JobState state, qint64 done, qint64 total);
   void error(const QString& message);

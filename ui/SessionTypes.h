@@ -50,8 +50,33 @@ struct LayersRequest {
   quint64 seed = 0;
 };
 
+// What one image costs as bytes (the Compression tab): codec/ImageCodeLengths, without torch.
+struct CodeLengthRequest {
+  QImage image;
+};
+
+struct CodeLengthReport {
+  qint64 dims = 0;
+  // The bits-back ledger of coding the image inside an archive, in bits (codec::CodingLedger).
+  double noiseBits = 0, dequantizerBits = 0, flowBits = 0, priorBits = 0, netBits = 0;
+  double boundBits = 0;        // the model's bound for the same noise
+  double singleFlowBits = 0;   // the flow's one-image file (initial bits included)
+  QByteArray singleFile;       // the one-image .fppz (the smaller of flow and classical)
+  QString singleCodedWith;
+  QStringList classicalNames, classicalSettings;
+  QVector<qint64> classicalBytes;
+};
+
+// The open data set compressed into a .fppz file (a long job).
+struct CompressionReport {
+  QString path;
+  qint64 images = 0, bytes = 0;
+  double bitsPerDim = 0, boundBitsPerDim = 0, seconds = 0;
+  bool verified = false, cancelled = false;
+};
+
 // The kinds of work the session does; long kinds run on the background worker.
-enum class JobKind { Samples, Interpolation, Likelihood, LikelihoodBound, Dequant, Reference, Dataset, Layers, Model };
+enum class JobKind { Samples, Interpolation, Likelihood, LikelihoodBound, Dequant, Reference, Dataset, Layers, Model, CodeLengths, Compression };
 enum class JobState { Waiting, Running, Finished, Cancelled, Failed };
 
 // The importance-weighted bound of a likelihood request whose K was too large to compute at once.
@@ -75,6 +100,8 @@ Q_DECLARE_METATYPE(flowpp::ui::JobKind)
 Q_DECLARE_METATYPE(flowpp::ui::JobState)
 Q_DECLARE_METATYPE(flowpp::ui::BoundReport)
 Q_DECLARE_METATYPE(flowpp::ui::ReferenceReport)
+Q_DECLARE_METATYPE(flowpp::ui::CodeLengthReport)
+Q_DECLARE_METATYPE(flowpp::ui::CompressionReport)
 Q_DECLARE_METATYPE(flowpp::SampleReport)
 Q_DECLARE_METATYPE(flowpp::InterpolationReport)
 Q_DECLARE_METATYPE(flowpp::LikelihoodReport)

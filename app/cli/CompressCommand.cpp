@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 
 #include "Common.h"
@@ -114,6 +115,57 @@ std::string defaultArchivePath(const std::vector<std::string>& inputs) {
   return {};
 }
 
+std::string fileNameFor(const std::vector<std::string>& names, int64_t i) {
+  const auto name = names.empty() ? defaultName(i) : safeRelativeName(names[size_t(i)], i);
+  return fs::path(name).replace_extension(".fppz").string();
+}
+
+nlohmann::json classicalJson(const codec::CompressResult& r) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, bytes] : r.classicalBytes) j[name] = 8.0 * double(bytes) / double(r.dims);
+  return j;
+}
+
+// --each: one one-image file per image in a new folder, written whole or not at all; the summary
+// gives the mean bits/dim of the files and of each codec they could have held.
+nlohmann::json compressEach(FlowPlusPlus& model, const torch::Tensor& values, const std::vector<std::string>& names,
+                            const codec::CompressOptions& base, const std::string& out, Progress& bar) {
+  if (fs::exists(out) && !(fs::is_directory(out) && fs::is_empty(out)))
+    throw UsageError("--out " + out + ": exists and is not an empty folder; name a new folder for --each");
+  const fs::path temp = fs::path(out).string() + ".tmp." + std::to_string(::getpid());
+  fs::remove_all(temp);
+  double bits = 0, flowBits = 0, seconds = 0;
+  std::map<std::string, double> classicalBits;
+  std::map<std::string, int64_t> codedWith;
+  const int64_t n = values.size(0);
+  try {
+    for (int64_t i = 0; i < n; ++i) {
+      auto o = base;
+      o.progress = nullptr;
+      o.names = names.empty() ? std::vector<std::string>{} : std::vector<std::string>{names[size_t(i)]};
+      const auto r = codec::compressImages(model, values.narrow(0, i, 1), o);
+      const fs::path target = temp / fileNameFor(names, i);
+      fs::create_directories(target.parent_path());
+      writeFileAtomically(target.string(), r.file);
+      bits += r.bitsPerDim, flowBits += r.flowBitsPerDim, seconds += r.encodeSeconds;
+      for (const auto& [name, bytes] : r.classicalBytes) classicalBits[name] += 8.0 * double(bytes) / double(r.dims);
+      ++codedWith[r.codedWith];
+      bar.update(i + 1, "one file each");
+      if (interrupted()) throw InterruptedError("compression stopped; nothing was written");
+    }
+    if (fs::exists(out)) fs::remove(out);
+    fs::rename(temp, out);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);
+    throw;
+  }
+  nlohmann::json classical = nlohmann::json::object();
+  for (const auto& [name, b] : classicalBits) classical[name] = b / double(n);
+  return {{"out", out}, {"files", n}, {"mean_bpd", bits / double(n)}, {"mean_flow_bpd", flowBits / double(n)},
+          {"mean_classical_bpd", classical}, {"coded_with", codedWith}, {"encode_seconds", seconds}};
+}
+
 }  // namespace
 
 void addCompress(CLI::App& app) {
@@ -123,7 +175,7 @@ void addCompress(CLI::App& app) {
     std::vector<std::string> inputs;
     int64_t limit = 0;
     int streams = 0, threads = 0, maxBatch = 64;
-    bool noVerify = false, noBound = false, resize = false;
+    bool noVerify = false, noBound = false, resize = false, each = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--model", a->model, "Checkpoint or run folder (the same model decompresses)")->required();
@@ -137,6 +189,7 @@ void addCompress(CLI::App& app) {
   cmd->add_option("--max-batch", a->maxBatch, "The largest batch of the coding schedule")->default_val(64)->check(integerIn(1, 65535));
   cmd->add_flag("--no-verify", a->noVerify, "Skip decoding the file to check it before reporting success");
   cmd->add_flag("--no-bound", a->noBound, "Skip the model's bound on the same images (one forward pass)");
+  cmd->add_flag("--each", a->each, "One .fppz file per image, in the new folder --out (each the smaller of the flow's code and a classical codec's)");
   addResizeFlag(cmd, a->resize);
   cmd->callback([a] {
     if (a->data.empty() == a->inputs.empty()) throw UsageError("give image files or folders, or --data, but not both");
@@ -157,6 +210,14 @@ void addCompress(CLI::App& app) {
       bar.update(p.done, p.stage);
       return !interrupted();
     };
+    if (a->each) {
+      o.modelBound = false;
+      auto j = compressEach(model, values, in.names, o, a->out, bar);
+      bar.finish();
+      j["model"] = loaded.path;
+      printJson(j);
+      return;
+    }
     auto r = codec::compressImages(model, values, o);
     bar.finish();
     if (r.cancelled) throw InterruptedError("compression stopped; nothing was written");
@@ -166,6 +227,11 @@ void addCompress(CLI::App& app) {
                         {"encode_images_per_s", double(r.images) / r.encodeSeconds}, {"verified", r.verified},
                         {"model", loaded.path}, {"model_fingerprint", codec::fingerprintText(codec::modelFingerprint(model))}};
     if (r.verified) j["decode_images_per_s"] = double(r.images) / r.verifySeconds;
+    if (r.images == 1) {
+      j["coded_with"] = r.codedWith;
+      j["flow_bpd"] = r.flowBitsPerDim;
+      j["classical_bpd"] = classicalJson(r);
+    }
     if (!a->noBound) j["model_bound_bpd"] = r.boundBitsPerDim;
     printJson(j);
   });
@@ -180,11 +246,11 @@ void addDecompress(CLI::App& app) {
   auto a = std::make_shared<Args>();
   cmd->add_option("file", a->file, "The .fppz file")->required();
   cmd->add_option("--model", a->model, "The model it was compressed with")->required();
-  cmd->add_option("--out,-o", a->out, "A new folder for PNG files (the stored names), or FILE.idx for grey images")->required();
+  cmd->add_option("--out,-o", a->out, "A new folder for PNG files (the stored names), FILE.idx for grey images, or FILE.png for a one-image file")->required();
   cmd->add_option("--threads", a->threads, "Threads (0: all cores)")->check(integerIn(0, 1024));
   cmd->callback([a] {
-    const bool idx = fs::path(a->out).extension() == ".idx";
-    if (idx && fs::is_directory(a->out)) throw UsageError("--out " + a->out + ": is a folder");
+    const bool idx = fs::path(a->out).extension() == ".idx", png = fs::path(a->out).extension() == ".png";
+    if ((idx || png) && fs::exists(a->out)) throw UsageError("--out " + a->out + ": exists; name a new file (nothing is overwritten)");
     const auto bytes = [&] {
       try {
         return readFile(a->file, int64_t(1) << 34);
@@ -217,6 +283,9 @@ void addDecompress(CLI::App& app) {
     if (idx) {
       if (images8.size(1) != 1) throw UsageError("--out " + a->out + ": IDX files hold grey images and these are colour; name a folder");
       writeFileAtomically(a->out, encodeIdx(images8));
+    } else if (png) {
+      if (images8.size(0) != 1) throw UsageError("--out " + a->out + ": the file holds " + std::to_string(images8.size(0)) + " images; name a folder");
+      writePng(a->out, images8[0]);
     } else {
       writeFolder(a->out, images8, r.names);
     }

@@ -115,6 +115,16 @@ std::string serialiseArchive(const Archive& a) {
   w.bytes(std::string(kMagic, 4));
   w.integer(kArchiveVersion, 1);
   w.integer(uint8_t(h.kind), 1);
+  if (h.kind == ArchiveKind::SingleImage) w.integer(uint8_t(h.payload), 1);
+  if (h.kind == ArchiveKind::SingleImage && h.payload != ArchivePayload::Flow) {
+    w.integer(h.nBits, 1);
+    w.integer(h.channels, 1);
+    w.text(a.names.empty() ? std::string() : a.names[0]);
+    w.integer(a.streams.at(0).pixelsCrc, 4);
+    w.bytes(a.streams.at(0).bytes);
+    w.integer(crc32Of(w.out().data(), w.out().size()), 4);
+    return w.out();
+  }
   w.integer(h.modelFingerprint, 8);
   w.integer(h.nBits, 1);
   w.integer(h.channels, 2), w.integer(h.height, 2), w.integer(h.width, 2);
@@ -138,6 +148,25 @@ std::string serialiseArchive(const Archive& a) {
 }
 
 namespace {
+// A one-image file holding a classical codec's file: the short layout. The shape is the codec's
+// file's (0 here until it is decoded).
+Archive readClassicalFields(Reader& r, const std::string& bytes, Archive a) {
+  a.header.count = 1;
+  a.header.nBits = int(r.integer(1, "header"));
+  a.header.channels = int64_t(r.integer(1, "header"));
+  const auto name = r.text("name");
+  if (!name.empty()) a.names = {name};
+  ArchiveStream s;
+  s.images = 1;
+  s.pixelsCrc = uint32_t(r.integer(4, "header"));
+  if (bytes.size() < r.at() + 4) r.fail("the file ends before its image: it was cut short");
+  s.bytes = r.bytes(bytes.size() - r.at() - 4, "image");
+  s.bytesCrc = crc32Of(s.bytes.data(), s.bytes.size());
+  a.streams.push_back(std::move(s));
+  r.integer(4, "final checksum");
+  return a;
+}
+
 // Reads the fields; checks only what reading needs (sizes within the file).
 Archive readFields(Reader& r, const std::string& bytes, std::string& namesBlock) {
   Archive a;
@@ -145,6 +174,12 @@ Archive readFields(Reader& r, const std::string& bytes, std::string& namesBlock)
   const auto kind = r.integer(1, "header");
   if (kind > 1) r.fail("an unknown kind of .fppz file (" + std::to_string(kind) + ")");
   h.kind = ArchiveKind(kind);
+  if (h.kind == ArchiveKind::SingleImage) {
+    const auto payload = r.integer(1, "header");
+    if (payload > 3) r.fail("an unknown payload in a one-image file (" + std::to_string(payload) + ")");
+    h.payload = ArchivePayload(payload);
+    if (h.payload != ArchivePayload::Flow) return readClassicalFields(r, bytes, std::move(a));
+  }
   h.modelFingerprint = r.integer(8, "header");
   h.nBits = int(r.integer(1, "header"));
   h.channels = int64_t(r.integer(2, "header")), h.height = int64_t(r.integer(2, "header")), h.width = int64_t(r.integer(2, "header"));
@@ -201,6 +236,13 @@ Archive parseArchive(const std::string& bytes, const std::string& source) {
     r.fail("the file is damaged: its checksum does not match (a changed byte in the header, the names or the final checksum)");
   }
   const auto& h = a.header;
+  if (h.payload != ArchivePayload::Flow) {
+    if (h.nBits < 1 || h.nBits > 8 || (h.channels != 1 && h.channels != 3))
+      r.fail("its header gives " + std::to_string(h.nBits) + " bits per sub-pixel and " + std::to_string(h.channels) + " channels");
+    return a;
+  }
+  if (h.kind == ArchiveKind::SingleImage && (h.count != 1 || a.streams.size() != 1))
+    r.fail("a one-image file with " + std::to_string(h.count) + " images in " + std::to_string(a.streams.size()) + " streams");
   if (h.count < 1 || h.channels < 1 || h.height < 1 || h.width < 1 || h.nBits < 1 || h.nBits > 8)
     r.fail("its header describes no images (count " + std::to_string(h.count) + ", shape " + std::to_string(h.channels) + "x" +
            std::to_string(h.height) + "x" + std::to_string(h.width) + ", " + std::to_string(h.nBits) + " bits)");

@@ -4,6 +4,12 @@
 //
 // Layout (little-endian):
 //   "FPPZ", u8 version (1), u8 kind (0: archive, 1: one image)
+//   kind 1 only: u8 payload (0: the flow's coded stream, 1: PNG, 2: WebP lossless, 3: JPEG XL
+//     lossless; a one-image file holds whichever was smaller, codec/Compressor.h says why). With a
+//     classical payload the rest is short, since the codec's file carries the shape itself:
+//       u8 bits per sub-pixel, u8 channels (1 or 3), u8 length + the image's name, u32 CRC-32 of its pixels,
+//       the codec's file, u32 CRC-32 of everything before it
+//     With the flow's payload the rest is as for an archive:
 //   u64 model fingerprint (codec/ModelFingerprint: weights and config)
 //   u8 bits per sub-pixel, u16 channels, u16 height, u16 width, u32 image count
 //   i8 log2 of the local noise sigma, u8 ANS probability bits, u8 grid bits, u16 largest batch
@@ -27,6 +33,8 @@ struct ArchiveError : std::runtime_error {
 };
 
 enum class ArchiveKind : uint8_t { Archive = 0, SingleImage = 1 };
+// What the one stream of a single-image file holds: the flow's bits-back stream, or a classical file.
+enum class ArchivePayload : uint8_t { Flow = 0, Png = 1, Webp = 2, JpegXl = 3 };
 
 struct ArchiveStream {
   int64_t images = 0;
@@ -37,6 +45,7 @@ struct ArchiveStream {
 
 struct ArchiveHeader {
   ArchiveKind kind = ArchiveKind::Archive;
+  ArchivePayload payload = ArchivePayload::Flow;
   uint64_t modelFingerprint = 0;
   int nBits = 8;
   int64_t channels = 0, height = 0, width = 0, count = 0;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "codec/AnsStack.h"
+#include "codec/ClassicalCodecs.h"
 #include "codec/GaussianCode.h"
 #include "codec/ModelCoder.h"
 #include "codec/ModelFingerprint.h"
@@ -148,6 +149,55 @@ double modelBoundBits(FlowPlusPlus& model, const torch::Tensor& images, const st
   return bits;
 }
 
+ArchivePayload payloadOf(ClassicalCodec c) {
+  switch (c) {
+    case ClassicalCodec::Png: return ArchivePayload::Png;
+    case ClassicalCodec::Webp: return ArchivePayload::Webp;
+    case ClassicalCodec::JpegXl: return ArchivePayload::JpegXl;
+  }
+  return ArchivePayload::Flow;
+}
+
+ClassicalCodec classicalOf(ArchivePayload p) {
+  return p == ArchivePayload::Png ? ClassicalCodec::Png : p == ArchivePayload::Webp ? ClassicalCodec::Webp : ClassicalCodec::JpegXl;
+}
+
+// The image of a one-image file that holds a classical codec's file: uint8 [1, C, H, W], checked
+// against the header's shape and the stored pixel checksum.
+torch::Tensor decodeClassicalPayload(const Archive& a, const std::string& source) {
+  const auto& h = a.header;
+  const auto codec = classicalOf(h.payload);
+  torch::Tensor image;
+  try {
+    image = decodeClassical(codec, a.streams[0].bytes, h.channels);
+  } catch (const std::exception& e) {
+    throw ArchiveError(source + ": its " + classicalName(codec) + " image does not decode (" + e.what() + ")");
+  }
+  if (image.size(0) != h.channels || pixelsCrc(image) != a.streams[0].pixelsCrc || image.max().item<int64_t>() >= (int64_t(1) << h.nBits))
+    throw ArchiveError(source + ": its " + std::string(classicalName(codec)) + " image is not the image that was compressed (its checksum differs)");
+  return image.unsqueeze(0);
+}
+
+// Turns the flow's archive of one image into a one-image file: the flow's stream or the smallest
+// classical file of the image, whichever makes the smaller file.
+void chooseSingleImagePayload(Archive& a, const torch::Tensor& image, CompressResult& r) {
+  a.header.kind = ArchiveKind::SingleImage;
+  a.header.payload = ArchivePayload::Flow;
+  r.file = serialiseArchive(a);
+  r.flowBitsPerDim = 8.0 * double(r.file.size()) / double(r.dims);
+  if (image.size(0) != 1 && image.size(0) != 3) return;  // the classical codecs code grey and RGB images
+  for (const auto& f : encodeAllClassical(image.to(torch::kUInt8))) {
+    if (!f.available) continue;
+    r.classicalBytes.emplace_back(f.name, int64_t(f.bytes.size()));
+    Archive c = a;
+    c.header.payload = payloadOf(f.codec);
+    c.streams[0].bytes = f.bytes;
+    c.streams[0].bytesCrc = 0;
+    auto file = serialiseArchive(c);
+    if (file.size() < r.file.size()) r.file = std::move(file), r.codedWith = f.name;
+  }
+}
+
 }  // namespace
 
 std::vector<int64_t> batchSchedule(int64_t count, int maxBatch) {
@@ -225,6 +275,8 @@ CompressResult compressImages(FlowPlusPlus model, const torch::Tensor& imagesIn,
   }
   a.names = o.names;
   r.file = serialiseArchive(a);
+  r.flowBitsPerDim = 8.0 * double(r.file.size()) / double(n * r.dims);
+  if (n == 1 && o.singleImageFile) chooseSingleImagePayload(a, images[0], r);
   r.bitsPerDim = 8.0 * double(r.file.size()) / double(n * r.dims);
   r.initialBitsPerDim = initialBits / double(n * r.dims);
 
@@ -232,7 +284,10 @@ CompressResult compressImages(FlowPlusPlus model, const torch::Tensor& imagesIn,
     start = Clock::now();
     auto decoded = torch::empty({n, config.channels, config.height, config.width}, torch::kUInt8);
     const auto parsed = parseArchive(r.file, "the file just written");
-    if (!decodeStreams(model, parsed, decoded, threads, o.progress, "checking", "the file just written", "")) return cancelled;
+    if (parsed.header.payload != ArchivePayload::Flow)
+      decoded = decodeClassicalPayload(parsed, "the file just written");
+    else if (!decodeStreams(model, parsed, decoded, threads, o.progress, "checking", "the file just written", ""))
+      return cancelled;
     if (!torch::equal(decoded, images.to(torch::kUInt8))) throw std::runtime_error("the compressed file does not decode to the images (a coder bug): nothing was written");
     r.verifySeconds = secondsSince(start);
     r.verified = true;
@@ -251,6 +306,16 @@ DecompressResult decompressArchive(FlowPlusPlus model, const std::string& file, 
   DecompressResult r;
   auto a = parseArchive(file, source);
   const auto& h = a.header;
+  if (h.payload != ArchivePayload::Flow) {
+    // A classical codec's file: the model is not needed.
+    const auto start = Clock::now();
+    r.images = decodeClassicalPayload(a, source);
+    r.seconds = secondsSince(start);
+    r.names = std::move(a.names);
+    r.header = h;
+    r.header.channels = r.images.size(1), r.header.height = r.images.size(2), r.header.width = r.images.size(3);
+    return r;
+  }
   const auto& config = model->config();
   const uint64_t fingerprint = modelFingerprint(model);
   if (h.modelFingerprint != fingerprint)

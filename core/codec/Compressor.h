@@ -37,6 +37,10 @@ struct CompressOptions {
   int maxBatch = 64;           // the schedule's largest batch
   bool verify = true;          // decode what was written and compare it before returning
   bool modelBound = true;      // also compute the model's bound with the same noise (one forward pass)
+  // One image: write a one-image file holding the smaller of the flow's stream and the best classical
+  // file (a lone image pays the flow's initial bits in full, about 34 bits per sub-pixel, so the
+  // classical codec wins for small images; see README "Compression").
+  bool singleImageFile = true;
   std::vector<std::string> names;  // stored in the file (one per image) when given
   CodingProgressFn progress;
 };
@@ -53,6 +57,11 @@ struct CompressResult {
   double initialBitsPerDim = 0;  // the streams' borrowed initial bits, spread over all sub-pixels
   double encodeSeconds = 0, verifySeconds = 0, boundSeconds = 0;
   bool verified = false;
+  // One-image files: what the file holds ("flow" or a classical codec's name), the flow's own file
+  // size in bits/dim and the classical codecs' (name, file bytes).
+  std::string codedWith = "flow";
+  double flowBitsPerDim = 0;
+  std::vector<std::pair<std::string, int64_t>> classicalBytes;
 };
 
 // images: integers in [0, 2^n_bits) [N, C, H, W] at the model's shape.

@@ -279,8 +279,16 @@ struct ModelCoder::Impl {
             int64_t(1), (int64_t(1) << kGridBits) - 1};
   }
 
-  EncodedBatch encode(AnsStack& s, const Tensor& xIn) {
+  EncodedBatch encode(AnsStack& s, const Tensor& xIn, CodingLedger* ledger) {
     torch::NoGradGuard noGrad;
+    CodingLedger unused;
+    auto& book = ledger ? *ledger : unused;
+    double mark = s.bits();
+    auto account = [&](double& into) {
+      const double now = s.bits();
+      into += now - mark;
+      mark = now;
+    };
     const auto x = xIn.to(torch::kLong).cpu().contiguous();
     const int64_t n = x.numel();
     Tensor u, noise;
@@ -289,7 +297,9 @@ struct ModelCoder::Impl {
       const auto context = dq->context(x.to(torch::kFloat));
       auto eps = torch::empty_like(x);
       for (int64_t e = 0; e < n; ++e) eps.data_ptr<int64_t>()[e] = popGaussian(s, {0.0, 1.0, {}, {}});
+      account(book.noiseBits);
       u = codeMap(s, codeGroup(s, eps, dq->flow(), context, true), sigmoidMap(), true);
+      account(book.dequantizerBits);
       noise = eps.to(torch::kDouble) * kGridStep;
     } else {
       u = torch::empty_like(x);
@@ -297,10 +307,13 @@ struct ModelCoder::Impl {
         const int64_t high = s.popBits(16), low = s.popBits(16);  // uniform u: 32 bits back
         u.data_ptr<int64_t>()[e] = high << 16 | low;
       }
+      account(book.noiseBits);
       noise = u.to(torch::kDouble) * kGridStep;
     }
     const auto z = codeMainFlow(s, x * (int64_t(1) << kGridBits) + u, true).contiguous();
+    account(book.flowBits);
     for (int64_t e = 0; e < z.numel(); ++e) pushGaussian(s, z.data_ptr<int64_t>()[e], {0.0, 1.0, {}, {}});
+    account(book.priorBits);
     return {noise, z.to(torch::kDouble) * kGridStep};
   }
 
@@ -329,7 +342,7 @@ struct ModelCoder::Impl {
 
 ModelCoder::ModelCoder(FlowPlusPlus model, CoderOptions options) : d_(std::make_shared<Impl>(std::move(model), options)) {}
 
-EncodedBatch ModelCoder::encode(AnsStack& stack, const torch::Tensor& x) { return d_->encode(stack, x); }
+EncodedBatch ModelCoder::encode(AnsStack& stack, const torch::Tensor& x, CodingLedger* ledger) { return d_->encode(stack, x, ledger); }
 
 torch::Tensor ModelCoder::decode(AnsStack& stack, int64_t count) { return d_->decode(stack, count); }
 

@@ -37,13 +37,26 @@ struct EncodedBatch {
   torch::Tensor latent;
 };
 
+// Where a batch's bits go, as the stack's growth in bits at each stage of encode (bits-back terms):
+// popping the dequantization noise takes bits off (negative), the dequantizer's and the main flow's
+// layers cost their log-determinants (local bits-back), and z pushed under the prior adds its
+// -log2 N(z; 0, I). Their sum is what the batch adds to the file.
+struct CodingLedger {
+  double noiseBits = 0;        // eps (or uniform u) popped: the bits given back
+  double dequantizerBits = 0;  // the dequantizer's flow and sigmoid, eps -> u
+  double flowBits = 0;         // the main flow, x + u -> z (preprocessing included)
+  double priorBits = 0;        // z pushed under N(0, I)
+  double net() const { return noiseBits + dequantizerBits + flowBits + priorBits; }
+};
+
 class ModelCoder {
  public:
   // The model is used as it is (eval mode, its own dtype and device: float32 on the CPU for coding).
   explicit ModelCoder(FlowPlusPlus model, CoderOptions options = {});
 
   // Codes a batch of images (integers in [0, 2^n_bits) as any dtype, [B, C, H, W]) onto the stack.
-  EncodedBatch encode(AnsStack& stack, const torch::Tensor& x);
+  // With `ledger`, the stack's growth at each stage is recorded in it.
+  EncodedBatch encode(AnsStack& stack, const torch::Tensor& x, CodingLedger* ledger = nullptr);
   // Takes the batch of `count` images coded last off the stack (int64 [count, C, H, W]).
   torch::Tensor decode(AnsStack& stack, int64_t count);
 

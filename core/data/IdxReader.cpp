@@ -29,7 +29,10 @@ int64_t announcedSize(const std::string& b) {
   if (b.size() < size_t(4 + 4 * dims)) return -1;
   int64_t size = 4 + 4 * dims;
   int64_t count = 1;
-  for (int d = 0; d < dims; ++d) count *= int64_t(bigEndian32(b, 4 + 4 * d));
+  // Each factor is below 2^32; past 2^40 the file is refused as too large anyway, so the product
+  // stops there instead of overflowing.
+  for (int d = 0; d < dims; ++d)
+    count = int64_t(std::min<__int128>(__int128(count) * bigEndian32(b, 4 + 4 * d), __int128(1) << 40));
   return size + count;
 }
 

@@ -23,6 +23,7 @@ struct Listing {
   std::vector<int64_t> labels;      // per file, when the folder has class subfolders
   std::vector<std::string> classes;
   int skipped = 0;                  // files that are not images
+  int ignoredFolders = 0;           // subfolders left out because the folder has images of its own
 };
 
 std::vector<fs::path> sortedEntries(const fs::path& dir) {
@@ -40,7 +41,10 @@ Listing list(const std::string& path) {
     else if (isImageFile(p)) l.files.push_back(p.string());
     else ++l.skipped;
   }
-  if (!l.files.empty()) return l;
+  if (!l.files.empty()) {
+    l.ignoredFolders = int(subfolders.size());
+    return l;
+  }
   for (const auto& sub : subfolders) {
     bool any = false;
     for (const auto& p : sortedEntries(sub)) {
@@ -94,6 +98,9 @@ ImageDataset readImageFolder(const std::string& path, const DataOptions& o) {
                 (converted > 1 ? " (and likewise)" : "");
   if (l.skipped > 0)
     data.note += (data.note.empty() ? "" : "; ") + std::to_string(l.skipped) + " file(s) that are not images skipped";
+  if (l.ignoredFolders > 0)
+    data.note += (data.note.empty() ? "" : "; ") + std::to_string(l.ignoredFolders) +
+                 " subfolder(s) not read: a folder with images of its own is one class, subfolders are read only when it has none";
   return data;
 }
 

@@ -1,5 +1,8 @@
 #include "train/MetricsLog.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +15,13 @@ namespace {
 double number(const json& o, const char* key, double fallback) {
   auto it = o.find(key);
   return it != o.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
+// A count or step: a number from the file, within what a double holds exactly (a damaged line's
+// 1e300 must not overflow the conversion).
+int64_t count(const json& o, const char* key, int64_t fallback) {
+  const double v = number(o, key, double(fallback));
+  return std::isfinite(v) ? int64_t(std::clamp(v, -9007199254740992.0, 9007199254740992.0)) : fallback;
 }
 }  // namespace
 
@@ -27,11 +37,11 @@ bool MetricsLog::addLine(const std::string& line) {
   if (auto e = o.find("event"); e != o.end()) {
     if (!e->is_string()) return ++skipped, false;
     lastEvent = e->get<std::string>();
-    if (lastEvent == "start" || lastEvent == "resume") parameters = int64_t(number(o, "parameters", double(parameters)));
+    if (lastEvent == "start" || lastEvent == "resume") parameters = count(o, "parameters", parameters);
     if (lastEvent != "start") {
       std::string message;
       if (auto m = o.find("message"); m != o.end() && m->is_string()) message = " " + m->get<std::string>();
-      events.push_back("step " + std::to_string(int64_t(number(o, "step", 0))) + ": " + lastEvent + message);
+      events.push_back("step " + std::to_string(count(o, "step", 0)) + ": " + lastEvent + message);
     }
     return true;
   }

@@ -24,6 +24,10 @@ nlohmann::json parseJsonText(const std::string& text, const std::string& source)
   } catch (const json::parse_error& e) {
     const std::string what = e.what();
     throw JsonTextError(source + " is not valid JSON (" + what.substr(what.find(']') + 2) + ")");
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double's range (1e999) is reported as out_of_range, not as a parse error.
+    const std::string what = e.what();
+    throw JsonTextError(source + ": " + what.substr(what.find(']') + 2));
   }
 }
 

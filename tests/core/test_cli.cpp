@@ -205,6 +205,65 @@ class TestCli : public QObject {
     checkError(runFlowpp({"info", "--model", fifo + "-config.json"}, 60000), 2, "no such file");
   }
 
+  // compress / decompress through files: the IDX file comes back byte for byte, a folder of PNG
+  // files comes back with its names, one image makes a one-image file, the summary's bytes are the
+  // file's, and a damaged file, an existing output and the wrong model are refused with nothing written.
+  void compressAndDecompressThroughFiles() {
+    const QString bundled = modelsDir() + "/fmnist-small.fpp";
+    auto c = runFlowpp({"compress", "--model", bundled, "--data", tinyData(), "--limit", "24", "--out", path("a.fppz")});
+    QVERIFY2(c.code == 0, qPrintable(c.err));
+    const auto summary = json::parse(c.out.toStdString());
+    QCOMPARE(summary["bytes"].get<int64_t>(), QFileInfo(path("a.fppz")).size());
+    QCOMPARE(summary["bpd"].get<double>(), 8.0 * double(QFileInfo(path("a.fppz")).size()) / (24 * 784));
+    QVERIFY(summary["verified"].get<bool>());
+    auto d = runFlowpp({"decompress", path("a.fppz"), "--model", bundled, "--out", path("back.idx")});
+    QVERIFY2(d.code == 0, qPrintable(d.err));
+    QFile original(tinyData()), back(path("back.idx"));
+    QVERIFY(original.open(QIODevice::ReadOnly) && back.open(QIODevice::ReadOnly));
+    const QByteArray want = original.readAll().mid(16, 24 * 784), got = back.readAll();
+    QCOMPARE(got.size(), 16 + 24 * 784);
+    QVERIFY2(got.mid(16) == want, "the decompressed pixels differ");
+    checkError(runFlowpp({"decompress", path("a.fppz"), "--model", bundled, "--out", path("back.idx")}), 2, "exists");
+
+    // A folder: names kept. One file of it alone: a one-image file.
+    QVERIFY(QDir().mkpath(path("pics/shoes")) && QDir().mkpath(path("pics/shirts")));
+    auto d2 = runFlowpp({"decompress", path("a.fppz"), "--model", bundled, "--out", path("pngs")});
+    QVERIFY2(d2.code == 0, qPrintable(d2.err));
+    QVERIFY(QFile::copy(path("pngs/00003.png"), path("pics/shoes/left.png")));
+    QVERIFY(QFile::copy(path("pngs/00004.png"), path("pics/shirts/right.png")));
+    auto c2 = runFlowpp({"compress", "--model", bundled, path("pics"), "--out", path("pics.fppz")});
+    QVERIFY2(c2.code == 0, qPrintable(c2.err));
+    auto d3 = runFlowpp({"decompress", path("pics.fppz"), "--model", bundled, "--out", path("pics-back")});
+    QVERIFY2(d3.code == 0, qPrintable(d3.err));
+    for (const auto& name : {"shoes/left.png", "shirts/right.png"}) {
+      QFile a(path("pics/") + name), b(path("pics-back/") + name);
+      QVERIFY2(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly), name);
+      QVERIFY2(a.readAll() == b.readAll(), name);  // PNG files written by the same writer from the same pixels
+    }
+    auto one = runFlowpp({"compress", "--model", bundled, path("pics/shirts/right.png"), "--out", path("right.fppz")});
+    QVERIFY2(one.code == 0, qPrintable(one.err));
+    const auto oneSummary = json::parse(one.out.toStdString());
+    QVERIFY(oneSummary.contains("coded_with") && oneSummary.contains("flow_bpd"));
+    QVERIFY(oneSummary["bpd"].get<double>() < oneSummary["flow_bpd"].get<double>() || oneSummary["coded_with"] == "flow");
+
+    // Damaged, wrong model: refused, and no output appears.
+    QFile file(path("a.fppz"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QByteArray bytes = file.readAll();
+    bytes[bytes.size() / 2] = char(bytes[bytes.size() / 2] ^ 1);
+    QFile bad(path("bad.fppz"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write(bytes);
+    bad.close();
+    checkError(runFlowpp({"decompress", path("bad.fppz"), "--model", bundled, "--out", path("bad-out")}), 3, "damaged");
+    QVERIFY(!QFileInfo::exists(path("bad-out")));
+    auto tiny = runFlowpp({"train", "--model", modelsDir() + "/fmnist-tiny.json", "--data", tinyData(), "--steps", "1",
+                           "--batch-size", "8", "--out", path("tiny-run")});
+    QVERIFY2(tiny.code == 0, qPrintable(tiny.err));
+    checkError(runFlowpp({"decompress", path("a.fppz"), "--model", path("tiny-run"), "--out", path("wrong-out")}), 3, "compressed with model");
+    QVERIFY(!QFileInfo::exists(path("wrong-out")));
+  }
+
   // gzip's 8-byte trailer holds the CRC-32 and the length: a file cut there is refused.
   void gzipWithoutItsTrailerIsRefused() {
     QFile in(tinyData());

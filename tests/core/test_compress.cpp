@@ -6,7 +6,9 @@
 #include "../TestMain.h"
 #include "Helpers.h"
 #include "codec/ArchiveFile.h"
+#include "codec/ClassicalCodecs.h"
 #include "codec/Compressor.h"
+#include "codec/ImageCodeLengths.h"
 #include "codec/ModelFingerprint.h"
 #include "data/Dataset.h"
 #include "explore/SelfCheck.h"
@@ -103,6 +105,88 @@ class TestCompress : public QObject {
     qInfo("%.4f bits/dim; bound %.4f + initial bits %.4f", r.bitsPerDim, r.boundBitsPerDim, r.initialBitsPerDim);
     QVERIFY(r.bitsPerDim < r.boundBitsPerDim + r.initialBitsPerDim + 0.01);
     QVERIFY(r.bitsPerDim > r.boundBitsPerDim + r.initialBitsPerDim - 0.01);
+  }
+
+  // The classical codecs' files decode to the very pixels, grey and colour, and each is smaller
+  // than the raw pixels on a smooth image (PNG and WebP are always in this build, JPEG XL where
+  // libjxl is).
+  void classicalCodecsRoundTrip() {
+    RandomScope rng(36);
+    const auto ramp = torch::linspace(0, 160, 32).view({1, 1, 32}).expand({3, 24, 32});
+    const auto colour = (ramp + randint(0, 8, {3, 24, 32})).clamp(0, 255).to(torch::kUInt8);
+    for (const auto& image : {colour, colour.narrow(0, 1, 1).contiguous()}) {
+      for (const auto& f : encodeAllClassical(image)) {
+        if (!f.available) {
+          QVERIFY(f.codec == ClassicalCodec::JpegXl);
+          continue;
+        }
+        QVERIFY2(f.bytes.size() < size_t(image.numel()), f.name.c_str());
+        QVERIFY2(torch::equal(decodeClassical(f.codec, f.bytes, image.size(0)), image), f.name.c_str());
+      }
+    }
+  }
+
+  // One image: the file holds the smaller of the flow's code (which pays its initial bits in
+  // full) and the classical files, decodes exactly, and says what it holds; a damaged classical
+  // payload is refused.
+  void singleImage() {
+    RandomScope rng(37);
+    auto model = loadModel(kBundled).model;
+    const auto image = loadDataset(kFashionTest, 1).images;
+    const auto r = compressImages(model, image, {});
+    QVERIFY(r.verified);
+    const auto dims = double(image.numel());
+    // The flow's file: its stream (the bound plus the initial bits it borrowed) and a header of
+    // under 96 bytes.
+    const double excess = r.flowBitsPerDim - (r.boundBitsPerDim + r.initialBitsPerDim);
+    QVERIFY2(excess > -0.05 && excess < 8.0 * 96 / dims,
+             qPrintable(QString("flow %1 vs bound %2 + initial %3").arg(r.flowBitsPerDim).arg(r.boundBitsPerDim).arg(r.initialBitsPerDim)));
+    double smallest = r.flowBitsPerDim;
+    for (const auto& [name, bytes] : r.classicalBytes) smallest = std::min(smallest, 8.0 * double(bytes) / dims);
+    // The file is the smallest choice plus its header (under 80 bytes).
+    QVERIFY(r.bitsPerDim >= smallest && r.bitsPerDim < smallest + 8.0 * 80 / dims);
+    size_t available = 0;
+    for (const auto& f : encodeAllClassical(image[0].to(torch::kUInt8))) available += f.available;
+    QCOMPARE(r.classicalBytes.size(), available);
+    const auto a = parseArchive(r.file, "one.fppz");
+    QCOMPARE(int(a.header.kind), int(ArchiveKind::SingleImage));
+    QCOMPARE(a.header.payload == ArchivePayload::Flow, r.codedWith == "flow");
+    const auto back = decompressArchive(model, r.file, "one.fppz", {});
+    QVERIFY(torch::equal(back.images.to(torch::kLong), image));
+    qInfo("one image: %.3f bits/dim with %s (the flow's code: %.3f)", r.bitsPerDim, r.codedWith.c_str(), r.flowBitsPerDim);
+
+    for (size_t at = 0; at < r.file.size(); ++at) {
+      auto bad = r.file;
+      bad[at] = char(bad[at] ^ 0x04);
+      QVERIFY2(refusedWith([&] { decompressArchive(model, bad, "bad.fppz", {}); }, "bad.fppz"),
+               qPrintable(QString("a flipped bit at byte %1 of %2 was not refused").arg(at).arg(r.file.size())));
+    }
+    if (a.header.payload != ArchivePayload::Flow) {
+      auto bad = a;
+      bad.streams[0].bytes[bad.streams[0].bytes.size() / 2] ^= 0x20;
+      bad.streams[0].bytesCrc = 0;  // a damaged payload whose file checksums were recomputed
+      QVERIFY(refusedWith([&] { decompressArchive(model, serialiseArchive(bad), "bad.fppz", {}); }, "bad.fppz"));
+    }
+  }
+
+  // The studio's ledger: the stages' bits add up to the model's bound for the same noise (the
+  // model's own float32 evaluation, not the coder's arithmetic), the noise gives bits back, the
+  // prior's push costs bits, and the one-image file decodes.
+  void ledgerAddsUpToTheBound() {
+    RandomScope rng(38);
+    auto model = loadModel(kBundled).model;
+    const auto image = loadDataset(kFashionTest, 3).images[2].to(torch::kLong);
+    const auto r = imageCodeLengths(model, image, 5);
+    qInfo("noise %.1f, dequantizer %.1f, flow %.1f, prior %.1f: net %.1f bits, bound %.1f bits", r.ledger.noiseBits,
+          r.ledger.dequantizerBits, r.ledger.flowBits, r.ledger.priorBits, r.ledger.net(), r.boundBits);
+    QVERIFY2(std::abs(r.ledger.net() - r.boundBits) < 0.02 * double(r.dims), "the ledger does not add up to the bound");
+    QVERIFY(r.ledger.noiseBits < -10.0 * double(r.dims));  // 2^-32 grid: about 34 bits per sub-pixel given back
+    QVERIFY(r.ledger.priorBits > 0);
+    QCOMPARE(r.dims, image.numel());
+    QVERIFY(!r.classical.empty());
+    const auto back = decompressArchive(model, r.singleFile, "one.fppz", {});
+    QVERIFY(torch::equal(back.images[0].to(torch::kLong), image));
+    QVERIFY(r.singleFlowBits > r.boundBits + 30.0 * double(r.dims));  // alone, the initial bits are paid
   }
 
   // Names survive; every flipped byte and every truncation is refused with a message; another

@@ -5,6 +5,9 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "codec/AnsStack.h"
+#include "codec/ArchiveFile.h"
+#include "codec/ClassicalCodecs.h"
 #include "data/Dataset.h"
 #include "data/ImageIo.h"
 #include "explore/LatentFile.h"
@@ -18,7 +21,8 @@ namespace fs = std::filesystem;
 
 const std::vector<Target>& allTargets() {
   static const std::vector<Target> all = {Target::Idx, Target::Cifar, Target::Image, Target::ImageFolder,
-                                          Target::Config, Target::Checkpoint, Target::Latents, Target::Metrics};
+                                          Target::Config, Target::Checkpoint, Target::Latents, Target::Metrics,
+                                          Target::Archive};
   return all;
 }
 
@@ -32,6 +36,7 @@ std::string nameOf(Target t) {
     case Target::Checkpoint: return "checkpoint";
     case Target::Latents: return "latents";
     case Target::Metrics: return "metrics";
+    case Target::Archive: return "archive";
   }
   return "?";
 }
@@ -46,6 +51,30 @@ void readFolder(const std::string& bytes) {
   std::ofstream(dir / "a.png", std::ios::binary) << bytes.substr(0, cut);
   if (cut != std::string::npos) std::ofstream(dir / "b.png", std::ios::binary) << bytes.substr(cut + 1);
   readImageFolder(dir.string(), DataOptions{});
+}
+
+// A .fppz file: parsed and checked, then its streams opened (the flow's) or decoded (a classical
+// codec's, in a one-image file).
+void readArchive(const std::string& bytes) {
+  const auto a = codec::parseArchive(bytes, "fuzz.fppz");
+  for (const auto& s : a.streams) {
+    if (a.header.payload != codec::ArchivePayload::Flow) {
+      const auto codec = a.header.payload == codec::ArchivePayload::Png    ? codec::ClassicalCodec::Png
+                         : a.header.payload == codec::ArchivePayload::Webp ? codec::ClassicalCodec::Webp
+                                                                           : codec::ClassicalCodec::JpegXl;
+      try {
+        codec::decodeClassical(codec, s.bytes, a.header.channels);
+      } catch (const std::runtime_error& e) {
+        throw codec::ArchiveError(e.what());
+      }
+      continue;
+    }
+    try {
+      codec::AnsStack::fromBytes(s.bytes);
+    } catch (const std::invalid_argument& e) {
+      throw codec::ArchiveError(e.what());
+    }
+  }
 }
 
 void readCheckpointAndModel(const std::string& bytes) {
@@ -65,6 +94,7 @@ Outcome runTarget(Target t, const std::string& bytes) {
       case Target::Config: ModelConfig::fromText(bytes, "fuzz.json"); break;
       case Target::Checkpoint: readCheckpointAndModel(bytes); break;
       case Target::Latents: latentsFromBytes(bytes, "fuzz.lat"); break;
+      case Target::Archive: readArchive(bytes); break;
       case Target::Metrics: {
         MetricsLog log;
         std::istringstream in(bytes);
@@ -81,6 +111,8 @@ Outcome runTarget(Target t, const std::string& bytes) {
   } catch (const CheckpointError&) {
     return Outcome::Refused;
   } catch (const ResourceError&) {
+    return Outcome::Refused;
+  } catch (const codec::ArchiveError&) {
     return Outcome::Refused;
   }
   return Outcome::Read;

@@ -11,7 +11,7 @@
 
 namespace flowpp::fuzz {
 
-enum class Target { Idx, Cifar, Image, ImageFolder, Config, Checkpoint, Latents, Metrics };
+enum class Target { Idx, Cifar, Image, ImageFolder, Config, Checkpoint, Latents, Metrics, Archive };
 enum class Outcome { Read, Refused };
 
 const std::vector<Target>& allTargets();

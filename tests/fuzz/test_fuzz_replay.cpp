@@ -16,6 +16,8 @@
 
 #include "../TestMain.h"
 #include "FuzzTargets.h"
+#include "codec/ClassicalCodecs.h"
+#include "codec/Compressor.h"
 #include "data/ImageIo.h"
 #include "explore/LatentFile.h"
 #include "explore/SelfCheck.h"
@@ -177,6 +179,7 @@ class TestFuzzReplay : public QObject {
       inputs.push_back(gzip(::idx(v, 28, 28, 784)));
     }
     inputs.push_back(gzip(std::string(1 << 20, '\0')));  // a gzip bomb without an IDX header
+    inputs.push_back(gzip(::idx(0xffffffffu, 0xffffffffu, 0xffffffffu, 60)));  // a size beyond 2^64 (found by libFuzzer)
     replay(Target::Idx, inputs);
   }
 
@@ -234,6 +237,17 @@ class TestFuzzReplay : public QObject {
       inputs.push_back(j.dump());
     }
     for (const char* s : {"", "{", "[]", "5", "null", "{\"flow\": 5}", "{\"flow\": {\"stages\": []}}"}) inputs.push_back(s);
+    // Numbers beyond a double (the JSON parser reports them as out_of_range, not as a parse error;
+    // found by libFuzzer: it escaped as an uncaught exception).
+    for (const char* number : {"2e+308", "-1e400", "1e99999"}) {
+      auto j = text;
+      const std::string field = "\"n_bits\": 8";
+      const auto at = j.find(field);
+      QVERIFY(at != std::string::npos);
+      j.replace(at, field.size(), "\"n_bits\": " + std::string(number));
+      QVERIFY2(runTarget(Target::Config, j) == Outcome::Refused, number);
+      inputs.push_back(j);
+    }
     inputs.push_back(text + "\ntrailing");
     replay(Target::Config, inputs);
   }
@@ -279,13 +293,43 @@ class TestFuzzReplay : public QObject {
     replay(Target::Latents, inputs);
   }
 
+  // .fppz files: an archive of three images, and one-image files with the flow's stream and with
+  // each classical codec's file (written by the product's compressor with a tiny model).
+  void archive() {
+    RandomScope scope(9);
+    auto config = tinyCheckConfig(SplitType::Stripe, AttentionMode::None, true, false);
+    auto model = buildModel(config, 9);
+    const auto images = (uniform({3, config.channels, config.height, config.width}) * 255).to(torch::kLong);
+    codec::CompressOptions o;
+    o.modelBound = false;
+    o.names = {"a.png", "b/c.png", "d.png"};
+    std::vector<std::string> seeds = {codec::compressImages(model, images, o).file};
+    o.names = {"one.png"};
+    seeds.push_back(codec::compressImages(model, images.narrow(0, 0, 1), o).file);
+    auto a = codec::parseArchive(seeds.back(), "seed");
+    for (auto codecId : {codec::ClassicalCodec::Png, codec::ClassicalCodec::Webp, codec::ClassicalCodec::JpegXl}) {
+      const auto f = codec::encodeClassical(codecId, images[0][0].unsqueeze(0).to(torch::kUInt8));
+      if (!f.available) continue;
+      auto c = a;
+      c.header.payload = codecId == codec::ClassicalCodec::Png ? codec::ArchivePayload::Png
+                         : codecId == codec::ClassicalCodec::Webp ? codec::ArchivePayload::Webp : codec::ArchivePayload::JpegXl;
+      c.streams[0].bytes = f.bytes, c.streams[0].bytesCrc = 0;
+      c.header.channels = 1;  // the tiny model's images have 2 channels; a classical file holds 1 or 3
+      seeds.push_back(codec::serialiseArchive(c));
+    }
+    for (const auto& seed : seeds) QVERIFY(runTarget(Target::Archive, seed) == Outcome::Read);
+    replay(Target::Archive, mutations(seeds, 9, 400));
+  }
+
   void metrics() {
     const std::string lines =
         "{\"event\":\"start\",\"parameters\":144128,\"step\":0}\n{\"step\":10,\"epoch\":0.1,\"train_bpd\":5.5,\"lr\":0.001}\n"
         "{\"step\":20,\"train_bpd\":5.1,\"test_bpd\":5.2,\"wall_seconds\":3}\n{\"event\":\"stopped\",\"step\":20}\n";
     auto inputs = mutations({lines}, 8, 1500);
     for (const char* s : {"{\"step\":\"x\",\"train_bpd\":1}", "{\"event\":5}", "[1,2]", "{\"step\":1e400,\"train_bpd\":1}",
-                          "{\"event\":\"start\",\"parameters\":\"many\"}", "\n\n\n", "{\"step\":1,\"train_bpd\":null}"})
+                          "{\"event\":\"start\",\"parameters\":\"many\"}", "\n\n\n", "{\"step\":1,\"train_bpd\":null}",
+                          // beyond an int64 (found by libFuzzer)
+                          "{\"event\":\"resume\",\"parameters\":1e300}", "{\"event\":\"stopped\",\"step\":-1e300}"})
       inputs.push_back(s);
     replay(Target::Metrics, inputs);
   }

@@ -23,7 +23,10 @@
 #include "PlaygroundPanel.h"
 #include "LayersPanel.h"
 #include "explore/LayerView.h"
+#include "CompressionPanel.h"
 #include "Dequant1DPanel.h"
+#include "codec/Compressor.h"
+#include "codec/ImageCodeLengths.h"
 #include "DrawCanvas.h"
 #include "StudioFixture.h"
 #include "TrainingPanel.h"
@@ -209,6 +212,60 @@ class TestStudio : public QObject {
     QCOMPARE(r.histogram, core.histogram);
     QVERIFY(maxDifference(r.meanU, core.meanU) < 1e-12 && maxDifference(r.iwBpd, core.iwBpd) < 1e-12);
     QVERIFY(r.variational);
+  }
+
+  // The Compression tab: its ledger and bound are the core's for the same image, its one-image file
+  // decodes to the image; the data set compressed in the background decodes to the data set, and a
+  // cancelled run writes nothing.
+  void compressionViewMatchesTheCoreAndCompressesTheDataSet() {
+    auto w = openStudio();
+    QVERIFY(w);
+    auto* panel = w->compressionPanel();
+    QSignalSpy shown(panel, &CompressionPanel::codeLengthsShown);
+    const auto data = loadDataset(kFashionTest.toStdString(), 40);
+    QVector<QImage> images;
+    for (int64_t i = 0; i < data.size(); ++i) images << toQImage(toPixels(data.images[i]));
+    panel->setDataset(images);
+    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, 120000);
+    auto model = bundledModel();
+    const auto core = codec::imageCodeLengths(model.model, data.images[0].to(torch::kLong));
+    const auto& r = panel->lastResult();
+    QCOMPARE(r.dims, core.dims);
+    QVERIFY2(std::abs(r.netBits - core.ledger.net()) < 1.0 && std::abs(r.boundBits - core.boundBits) < 0.1,
+             qPrintable(QString("studio %1 / %2, core %3 / %4").arg(r.netBits).arg(r.boundBits).arg(core.ledger.net()).arg(core.boundBits)));
+    const auto single = codec::decompressArchive(model.model, r.singleFile.toStdString(), "studio.fppz", {});
+    QVERIFY(torch::equal(single.images[0], data.images[0]));
+
+    // The data set: the session's copy of it is the one the tab's images came from.
+    QSignalSpy opened(w->session(), &ModelSession::datasetOpened);
+    w->session()->openDataset(kFashionTest, 40);
+    QTRY_VERIFY_WITH_TIMEOUT(opened.count() >= 1, 60000);
+    QSignalSpy finished(panel, &CompressionPanel::compressionShown);
+    const QString path = dir_.filePath("studio-dataset.fppz");
+    w->session()->compressDataset(path);
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() >= 1, 300000);
+    const auto report = finished.last().at(0).value<CompressionReport>();
+    QVERIFY(!report.cancelled && report.verified && report.images == 40);
+    QCOMPARE(QFileInfo(path).size(), report.bytes);
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto back = codec::decompressArchive(model.model, f.readAll().toStdString(), "studio-dataset.fppz", {});
+    QVERIFY(torch::equal(back.images, data.images));
+
+    // Cancelled once it runs: the report says so and no file appears.
+    const QString cancelled = dir_.filePath("cancelled.fppz");
+    bool running = false;
+    connect(w->session(), &ModelSession::jobState, this, [&](JobKind kind, JobState state, qint64 done, qint64) {
+      if (kind == JobKind::Compression && state == JobState::Running && done > 0 && !running) {
+        running = true;
+        w->session()->cancel(JobKind::Compression);
+      }
+    });
+    w->session()->compressDataset(cancelled);
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() >= 2, 300000);
+    QVERIFY(running);
+    QVERIFY(finished.last().at(0).value<CompressionReport>().cancelled);
+    QVERIFY(!QFileInfo::exists(cancelled));
   }
 
   // A fast stroke (one mouse move across the canvas) paints a line without gaps; Clear erases it.
@@ -405,6 +462,8 @@ class TestStudio : public QObject {
     screenshot(*w, w->trainingPanel(), "training" + suffix);
     screenshot(*w, w->layersPanel(), "layers" + suffix);
     screenshot(*w, w->playgroundPanel(), "playground" + suffix);
+    QTRY_VERIFY_WITH_TIMEOUT(w->compressionPanel()->lastResult().dims > 0, 120000);
+    screenshot(*w, w->compressionPanel(), "compression" + suffix);
   }
 };
 
