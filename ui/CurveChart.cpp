@@ -320,7 +320,7 @@ bool CurveChart::exportCsv(const QString& path) const {
     out << "run,step,epoch,wall_seconds,train_bpd,test_bpd\n";
     for (const auto& run : *runs_)
       for (const auto& p : run.points())
-        out << run.name << "," << p.step << "," << p.epoch << "," << p.wall << "," << p.train << ","
+        out << run.name << "," << p.step << "," << p.epoch << "," << p.wall << "," << (qIsNaN(p.train) ? QString() : QString::number(p.train, 'g', 8)) << ","
             << (qIsNaN(p.test) ? QString() : QString::number(p.test, 'g', 8)) << "\n";
   });
 }

@@ -81,6 +81,7 @@ DequantPanel::DequantPanel(ModelSession* session, QWidget* parent) : QWidget(par
   layout->addLayout(charts, 2);
 
   connect(index_, &QSpinBox::valueChanged, this, &DequantPanel::request);
+  draws_->setKeyboardTracking(false);  // a typed number counts on Enter or focus loss, not digit by digit
   connect(draws_, &QSpinBox::valueChanged, this, &DequantPanel::request);
   connect(cancel_, &QPushButton::clicked, this, [this] { session_->cancel(JobKind::Dequant); });
   connect(session_, &ModelSession::dequantReady, this, &DequantPanel::showResult);

@@ -180,6 +180,9 @@ LikelihoodPanel::LikelihoodPanel(ModelSession* session, std::function<QImage()> 
   connect(opacity_, &QSlider::valueChanged, this, &LikelihoodPanel::redraw);
   connect(lock_, &QCheckBox::toggled, this, &LikelihoodPanel::redraw);
   connect(clip_, &QDoubleSpinBox::valueChanged, this, &LikelihoodPanel::redraw);
+  // Typed numbers count when Enter is pressed or the field loses focus (arrows step at once): a
+  // K typed digit by digit never computes the bounds for 1, 16 and 160 on the way to 1600.
+  k_->setKeyboardTracking(false);
   connect(k_, &QSpinBox::valueChanged, this, &LikelihoodPanel::request);
   connect(this, &LikelihoodPanel::likelihoodShown, bar, [this, bar] { bar->setRange(lo_, hi_); });
   connect(pin, &QPushButton::clicked, this, [this] {

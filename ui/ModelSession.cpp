@@ -255,11 +255,12 @@ quint64 ModelSession::requestInterpolation(const InterpolationRequest& request) 
 
 quint64 ModelSession::requestLikelihood(const LikelihoodRequest& request) {
   const quint64 id = ++d_->nextId;
-  const bool longBound = request.importanceSamples > kInteractiveImportanceSamples;
   ++d_->bound.generation;  // a newer image supersedes a bound still being computed
   d_->latestWins(JobKind::Likelihood, d_->pendingLikelihood, std::make_pair(id, request),
-                 [this, longBound](const std::pair<quint64, LikelihoodRequest>& r) {
+                 [this](const std::pair<quint64, LikelihoodRequest>& r) {
                    const auto& [rid, req] = r;
+                   // Decided by the request that runs (the newest), not by the one that posted the job.
+                   const bool longBound = req.importanceSamples > kInteractiveImportanceSamples;
                    auto image = Private::toImage8(req.image, d_->interactive.model);
                    auto report = likelihoodReport(d_->interactive.model, image, req.mapSamples,
                                                   longBound ? 1 : req.importanceSamples, 0);

@@ -213,7 +213,10 @@ void TrainingPanel::finished() {
   start_->setEnabled(true), ablations_->setEnabled(true), resume_->setEnabled(true);
   pause_->setEnabled(false), stop_->setEnabled(false);
   const QString why = worker_->divergence();
-  const QString step = last && !last->points().empty() ? QString::number(last->points().back().step) : QString("?");
+  // The checkpoint's step from the run's end event; the last logged line's before it arrives.
+  const QString step = last && !std::isnan(last->log.endStep) ? QString::number(last->log.endStep)
+                       : last && !last->points().empty() ? QString::number(last->points().back().step)
+                                                         : QString("?");
   if (!why.isEmpty()) {
     status_->setText(tr("Paused by the loss guard: %1").arg(why));
     Q_EMIT diverged(why);
@@ -326,7 +329,9 @@ void TrainingPanel::poll() {
 }
 
 void TrainingPanel::updateStatus(const TrainingRun& run) {
-  const auto& p = run.points().back();
+  const auto* last = run.log.lastTrainPoint();
+  if (!last) return;
+  const auto& p = *last;
   // ETA from the budget: minutes of this session, or the remaining steps at the current rate.
   double eta = 0;
   const auto* job = lastJobs_.isEmpty() ? nullptr : &lastJobs_.front();

@@ -38,6 +38,17 @@ bool MetricsLog::addLine(const std::string& line) {
     if (!e->is_string()) return ++skipped, false;
     lastEvent = e->get<std::string>();
     if (lastEvent == "start" || lastEvent == "resume") parameters = count(o, "parameters", parameters);
+    static const char* kEnds[] = {"stopped", "paused", "time_up", "finished", "diverged"};
+    if (std::any_of(std::begin(kEnds), std::end(kEnds), [&](const char* end) { return lastEvent == end; })) {
+      endStep = double(count(o, "step", 0));
+      const double test = number(o, "test_bpd", NAN);
+      if (std::isfinite(test)) {
+        MetricPoint p;
+        p.step = endStep, p.test = test, p.wall = number(o, "wall_seconds", 0);
+        p.epoch = points.empty() ? 0 : points.back().epoch;
+        points.push_back(p);
+      }
+    }
     if (lastEvent != "start") {
       std::string message;
       if (auto m = o.find("message"); m != o.end() && m->is_string()) message = " " + m->get<std::string>();
@@ -47,6 +58,7 @@ bool MetricsLog::addLine(const std::string& line) {
   }
   const double train = number(o, "train_bpd", NAN), step = number(o, "step", NAN);
   if (std::isnan(train) || std::isnan(step)) return ++skipped, false;
+  endStep = NAN;  // training went on (a resumed run)
   MetricPoint p;
   p.step = step, p.train = train;
   p.epoch = number(o, "epoch", 0), p.wall = number(o, "wall_seconds", 0);
@@ -60,6 +72,12 @@ double MetricsLog::finalTest() const {
   for (auto it = points.rbegin(); it != points.rend(); ++it)
     if (!std::isnan(it->test)) return it->test;
   return NAN;
+}
+
+const MetricPoint* MetricsLog::lastTrainPoint() const {
+  for (auto it = points.rbegin(); it != points.rend(); ++it)
+    if (!std::isnan(it->train)) return &*it;
+  return nullptr;
 }
 
 double MetricsLog::bestTest() const {

@@ -21,11 +21,18 @@ struct MetricsLog {
   std::string lastEvent;            // the newest event's name ("start", "resume", "stopped", "finished", ...)
   int64_t parameters = 0;           // from the start or resume event
   int skipped = 0;                  // unreadable lines
+  // The step of the run's last checkpoint, from its end event (stopped, paused, time_up, finished,
+  // diverged); NaN while the run goes on. Lines are logged every --log-every steps, so it can be
+  // later than the last point's.
+  double endStep = NAN;
 
   // Adds one line; returns false (and leaves the log unchanged) for an unreadable line.
   bool addLine(const std::string& line);
+  // A final evaluation carried by an end event (a time budget's end) is a point of its own, with
+  // a test value and no train value.
   double finalTest() const;  // the last test value, NaN when none
   double bestTest() const;
+  const MetricPoint* lastTrainPoint() const;  // the newest point with a train value, or null
   // Reads `path` from byte `offset` on (a file that is still growing is read up to its last full
   // line); returns the offset after the last line read, or -1 when the file cannot be opened.
   int64_t readFrom(const std::string& path, int64_t offset);

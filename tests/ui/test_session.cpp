@@ -5,6 +5,7 @@
 #include <QSignalSpy>
 #include <QtTest>
 
+#include <cmath>
 #include <memory>
 
 #include "../TestMain.h"
@@ -41,6 +42,34 @@ class TestSession : public QObject {
     session->openModel(bundled());
     session->requestSamples({16, 1.0, 3});
     session.reset();
+  }
+
+  // K typed quickly: the job posted for "16" runs the newest request, K = 16000, which must go to the
+  // background path. A sample request made then is answered while the bound is still being computed
+  // (before the fix the bound ran on the interactive worker and samples waited ~2 minutes behind it).
+  void aLargeKTypedQuicklyRunsInTheBackground() {
+    auto session = std::make_unique<ModelSession>();
+    QSignalSpy opened(session.get(), &ModelSession::modelOpened);
+    session->openModel(bundled());
+    QVERIFY(opened.wait(60000));
+    QImage image(28, 28, QImage::Format_Grayscale8);
+    image.fill(90);
+    QSignalSpy likelihood(session.get(), &ModelSession::likelihoodReady);
+    QSignalSpy bound(session.get(), &ModelSession::boundReady);
+    QSignalSpy samples(session.get(), &ModelSession::samplesReady);
+    // 64 samples keep the interactive worker busy while K is "typed", so the jobs queue behind them
+    // and the first one to run takes the newest request.
+    session->requestSamples({64, 1.0, 1});
+    for (int k : {1, 16, 160, 1600, 16000}) session->requestLikelihood({image, k, 2});
+    QVERIFY(likelihood.wait(60000));
+    QCOMPARE(likelihood.last().at(1).value<flowpp::LikelihoodReport>().importanceSamples, 16000);
+    QVERIFY2(std::isnan(likelihood.last().at(1).value<flowpp::LikelihoodReport>().bpdIw),
+             "the large K's bound was computed on the interactive path");
+    const int before = samples.count();
+    session->requestSamples({16, 1.0, 3});
+    QVERIFY(QTest::qWaitFor([&] { return samples.count() > before; }, 60000));
+    QCOMPARE(bound.count(), 0);  // still running in the background
+    session->cancel(JobKind::LikelihoodBound);
   }
 
   // A model open, then samples and a long histogram job in flight when the session goes.

@@ -10,6 +10,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtCharts/QLegendMarker>
+#include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
 #include <QtTest>
 
@@ -242,7 +243,47 @@ class TestTrainingPanel : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(p->isRunning() && p->statusText().contains("ETA"), 120000);
     p->stop();
     QVERIFY(finishedRuns(finished, 3, *p));
-    QVERIFY2(p->statusText().contains("stopped at step") && !p->statusText().contains("ETA"), qPrintable(p->statusText()));
+    // The step of the checkpoint Stop saved, as the run's end event in metrics.jsonl gives it.
+    std::ifstream in((run + "/metrics.jsonl").toStdString());
+    int64_t stoppedAt = -1;
+    for (std::string line; std::getline(in, line);)
+      if (const auto j = nlohmann::json::parse(line); j.value("event", "") == "stopped") stoppedAt = j["step"].get<int64_t>();
+    QVERIFY(stoppedAt > 0);
+    QVERIFY2(p->statusText().contains(QString("stopped at step %1 ").arg(stoppedAt)) && !p->statusText().contains("ETA"),
+             qPrintable(p->statusText()));
+  }
+
+  // A time budget's end: the run's final evaluation is in the `time_up` event of metrics.jsonl
+  // (there is no metrics line at that step). The table's final and best cells and the chart's test
+  // curve take it from there: checked against the file, read here with a plain JSON parser.
+  void aBudgetsFinalEvaluationIsShown() {
+    const QString run = dir_.filePath("budget-run");
+    const auto r = runFlowpp({"train", "--model", modelsDir() + "/fmnist-tiny.json", "--data", data_, "--test-data", data_,
+                              "--minutes", "0.08", "--eval-every", "100000", "--out", run});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    std::ifstream in((run + "/metrics.jsonl").toStdString());
+    double endTest = qQNaN(), best = qQNaN();
+    int64_t endStep = -1;
+    for (std::string line; std::getline(in, line);) {
+      const auto j = nlohmann::json::parse(line);
+      if (j.contains("test_bpd")) best = qIsNaN(best) ? j["test_bpd"].get<double>() : std::min(best, j["test_bpd"].get<double>());
+      if (j.value("event", "") == "time_up") endTest = j["test_bpd"].get<double>(), endStep = j["step"].get<int64_t>();
+    }
+    QVERIFY2(!qIsNaN(endTest) && endStep > 0, "the run did not end on its time budget with a final evaluation");
+
+    TrainingPanel p;
+    QCOMPARE(p.loadRun(run), QString());
+    const auto rows = p.table()->findItems("budget-run", Qt::MatchExactly);
+    QVERIFY(!rows.isEmpty());
+    QCOMPARE(p.table()->item(rows.first()->row(), 2)->text(), QString::number(endTest, 'f', 3));
+    QCOMPARE(p.table()->item(rows.first()->row(), 3)->text(), QString::number(best, 'f', 3));
+    p.chart()->redraw();
+    QLineSeries* test = nullptr;
+    for (auto* series : p.chart()->chart()->series())
+      if (auto* line = qobject_cast<QLineSeries*>(series); line && line->pointsVisible() && line->name() == "budget-run") test = line;
+    QVERIFY2(test && test->count() > 0, "no test curve");
+    QCOMPARE(test->points().last().y(), endTest);
+    QCOMPARE(p.runs().back().log.endStep, double(endStep));
   }
 
   // Exact resume in the studio: a run paused part-way and resumed ends with the same weights and the
