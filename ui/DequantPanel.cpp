@@ -111,8 +111,8 @@ void DequantPanel::showJobState(JobKind kind, JobState state, qint64 done, qint6
   if (kind != JobKind::Dequant) return;
   const bool active = state == JobState::Waiting || state == JobState::Running;
   const bool background = draws_->value() > ModelSession::kInteractiveDraws;
-  state_->setText(state == JobState::Waiting ? tr("⏳ Waiting for the worker…")
-                  : state == JobState::Running ? tr("⏳ Drawing u ~ q(u|x)…")
+  state_->setText(state == JobState::Waiting ? tr("Waiting for the worker…")
+                  : state == JobState::Running ? tr("Drawing u ~ q(u|x)…")
                   : state == JobState::Cancelled && background ? tr("Cancelled; showing the previous draws.") : QString());
   progress_->setVisible(active && background);
   cancel_->setVisible(active && background);

@@ -81,4 +81,13 @@ QString compression() {
             "JPEG XL's 3.26 for all 1,000 first test images in one file.");
 }
 
+QString directions() {
+  return tr("A flow's latent space is a plain Gaussian space in which one can move an image: encode it, z = f(x), "
+            "add a direction, decode f<sup>−1</sup>(z + a·d). Directions come from the data: a class's mean latent minus "
+            "the data's mean (more of that class), one class's mean to another's, or the principal directions of the "
+            "latents (the directions in which the data varies most; one unit is one standard deviation). At a = 0 the "
+            "image comes back exactly, since the flow is invertible. Glow's demo does the same with face attributes. "
+            "<b>Try:</b> Class → class from Sandal to Sneaker, and drag the amount from 0 to 1.");
+}
+
 }  // namespace flowpp::ui::explain

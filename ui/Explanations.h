@@ -13,5 +13,6 @@ QString training();
 QString playground();
 QString dequant1d();
 QString compression();
+QString directions();
 
 }  // namespace flowpp::ui::explain

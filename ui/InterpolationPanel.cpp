@@ -193,7 +193,7 @@ void InterpolationPanel::showResult(const InterpolationReport& r) {
   QStringList tips;
   for (size_t i = 0; i < r.frames.size(); ++i) {
     frames_ << toQImage(r.frames[i]);
-    tips << tr("Frame %1, t = %2\n%3 bits/dim").arg(i).arg(double(i) / std::max(1, int(r.frames.size()) - 1), 0, 'f', 2).arg(r.bitsPerDim.at(i), 0, 'f', 3);
+    tips << tr("Frame %1, t = %2\n%3 bits/dim (one-sample ELBO)").arg(i).arg(double(i) / std::max(1, int(r.frames.size()) - 1), 0, 'f', 2).arg(r.bitsPerDim.at(i), 0, 'f', 3);
   }
   strip_->setImages(frames_, tips, frames_.size());
   scrub_->setRange(0, frames_.size() - 1);
@@ -210,7 +210,7 @@ void InterpolationPanel::showResult(const InterpolationReport& r) {
 void InterpolationPanel::showFrame(int i) {
   if (i < 0 || i >= frames_.size()) return;
   frame_->setImage(frames_[i]);
-  frameInfo_->setText(tr("Frame %1 of %2 · t = %3 · %4 bits/dim")
+  frameInfo_->setText(tr("Frame %1 of %2 · t = %3 · %4 bits/dim (one-sample ELBO)")
                           .arg(i)
                           .arg(frames_.size() - 1)
                           .arg(double(i) / std::max(1, int(frames_.size()) - 1), 0, 'f', 2)

@@ -83,7 +83,7 @@ QWidget* LayersPanel::row(const LayerView& layer, int scale) const {
   QString text = QString("<b>%1</b><br>%2×%3×%4, values %5 … %6").arg(layer.name.c_str()).arg(layer.channels).arg(layer.height)
                      .arg(layer.width).arg(layer.minValue, 0, 'g', 3).arg(layer.maxValue, 0, 'g', 3);
   const double dims = double(std::max(1, last_.image.channels * last_.width * last_.height));
-  if (!layer.bits.empty()) text += tr("<br>%1 bits (%2 bits/dim)").arg(layer.totalBits, 0, 'f', 1).arg(layer.totalBits / dims, 0, 'f', 3);
+  if (!layer.bits.empty()) text += tr("<br>%1 bits (%2 bits/dim, this draw of u)").arg(layer.totalBits, 0, 'f', 1).arg(layer.totalBits / dims, 0, 'f', 3);
   if (last_.inverse && layer.meanNewtonIterations > 0) text += tr("<br>%1 Newton iterations per coupling").arg(layer.meanNewtonIterations, 0, 'f', 1);
   auto* label = new QLabel(text);
   label->setFixedWidth(260);

@@ -188,7 +188,7 @@ LikelihoodPanel::LikelihoodPanel(ModelSession* session, std::function<QImage()> 
   connect(pin, &QPushButton::clicked, this, [this] {
     pinned_ = last_;
     hasPinned_ = true;
-    pinnedLabel_->setText(tr("Pinned: %1 bits/dim").arg(pinned_.bpdMap, 0, 'f', 3));
+    pinnedLabel_->setText(tr("Pinned: %1 bits/dim (heatmap mean)").arg(pinned_.bpdMap, 0, 'f', 3));
     redraw();
   });
   connect(png, &QPushButton::clicked, this, &LikelihoodPanel::exportPng);
@@ -273,14 +273,14 @@ void LikelihoodPanel::updateTotals() {
 void LikelihoodPanel::showJobState(JobKind kind, JobState state, qint64 done, qint64 total) {
   const bool active = state == JobState::Waiting || state == JobState::Running;
   if (kind == JobKind::Likelihood)
-    state_->setText(state == JobState::Waiting ? tr("⏳ Waiting for the worker…") : state == JobState::Running ? tr("⏳ Scoring the image…") : QString());
+    state_->setText(state == JobState::Waiting ? tr("Waiting for the worker…") : state == JobState::Running ? tr("Scoring the image…") : QString());
   if (kind != JobKind::LikelihoodBound) return;
   progress_->setVisible(active);
   cancelButton_->setVisible(active);
   progress_->setRange(0, total > 0 ? 1000 : 0);  // a busy indicator until the first chunk reports
   if (total > 0) progress_->setValue(int(1000 * done / total));
   progress_->setFormat(tr("bound %p%"));
-  if (active) state_->setText(tr("⏳ Importance-weighted bound with K = %1 in the background…").arg(last_.importanceSamples));
+  if (active) state_->setText(tr("Importance-weighted bound with K = %1 in the background…").arg(last_.importanceSamples));
   if (state == JobState::Cancelled) state_->setText(tr("Bound cancelled: the ELBO above is from one draw per image."));
 }
 

@@ -17,6 +17,7 @@
 
 #include "CompressionPanel.h"
 #include "Dequant1DPanel.h"
+#include "DirectionsPanel.h"
 #include "DequantPanel.h"
 #include "ExplainBox.h"
 #include "Explanations.h"
@@ -44,6 +45,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
   likelihood_ = new LikelihoodPanel(session_, [this] { return samples_->selectedImage(); });
   dequant_ = new DequantPanel(session_);
   compression_ = new CompressionPanel(session_);
+  directions_ = new DirectionsPanel(session_);
   layers_ = new LayersPanel(session_, [this] { return samples_->selectedImage(); });
   training_ = new TrainingPanel;
   playground_ = new PlaygroundPanel;
@@ -60,6 +62,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
   tabs_->addTab(page(training_, "training", explain::training()), tr("&Training"));
   tabs_->addTab(playgroundTabs, tr("&Playground"));
   tabs_->addTab(page(compression_, "compression", explain::compression()), tr("Co&mpression"));
+  tabs_->addTab(page(directions_, "directions", explain::directions()), tr("Di&rections"));
   connect(playground_, &PlaygroundPanel::message, this, [this](const QString& m) { messages_->show(MessageBar::Kind::Error, m); });
   auto* central = new QWidget;
   auto* layout = new QVBoxLayout(central);
@@ -100,6 +103,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
     likelihood_->setDatasetPath(path);
     dequant_->setDataset(images);
     compression_->setDataset(images);
+    directions_->setDataset(images);
     QSettings().setValue("lastDataset", path);
     statusBar()->showMessage(tr("Data set %1: %2 images (%3)").arg(QFileInfo(path).fileName()).arg(images.size()).arg(format), 4000);
     if (!note.isEmpty())  // images changed to fit the model: said where it stays readable
@@ -193,8 +197,13 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
   auto* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("&New samples (new seed)"), QKeySequence::New, this, [this] {
+    showPanel(samples_);
+    samples_->newSeed();
+  });
+  view->addSeparator();
   const QStringList names = {tr("Samples"), tr("Interpolation"), tr("Likelihood"), tr("Dequantization"), tr("Layers"), tr("Training"), tr("Playground"),
-                              tr("Compression")};
+                              tr("Compression"), tr("Directions")};
   for (int i = 0; i < names.size(); ++i)
     view->addAction(names[i], QKeySequence(QString("Alt+%1").arg(i + 1)), this, [this, i] { tabs_->setCurrentIndex(i); });
   view->addSeparator();
@@ -269,7 +278,11 @@ void MainWindow::showShortcuts() {
   QMessageBox::information(this, tr("Keyboard shortcuts"),
                            tr("Ctrl+O  open a model or checkpoint\nCtrl+I  open an image (Likelihood tab)\n"
                               "Ctrl+D  open a data set\nCtrl+E  export the samples grid\nCtrl+S  save (in the Samples tab)\n"
-                              "Ctrl+N  new seed\nCtrl+1  original pixel size\nAlt+1…7  switch tabs\nSpace  train or pause the playground\nF1  this list\nCtrl+Q  quit"));
+                              "Ctrl+N  new seed (any tab: shows the Samples tab)\nCtrl+1  original pixel size\nAlt+1…9  switch tabs\n"
+                              "Ctrl+Shift+C  compress the data set (Compression tab)\n\n"
+                              "Playground: Space  train or pause · .  one step · Ctrl+R  reset to step 0\n"
+                              "Charts (click one first): arrows  pan · + / −  zoom · 0  follow the newest data again · "
+                              "drag  zoom to a box · right-click  zoom out\n\nF1  this list\nCtrl+Q  quit"));
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {

@@ -15,6 +15,7 @@ class InterpolationPanel;
 class LikelihoodPanel;
 class CompressionPanel;
 class DequantPanel;
+class DirectionsPanel;
 class TrainingPanel;
 class PlaygroundPanel;
 class LayersPanel;
@@ -33,6 +34,7 @@ class MainWindow : public QMainWindow {
   LikelihoodPanel* likelihoodPanel() const { return likelihood_; }
   DequantPanel* dequantPanel() const { return dequant_; }
   CompressionPanel* compressionPanel() const { return compression_; }
+  DirectionsPanel* directionsPanel() const { return directions_; }
   TrainingPanel* trainingPanel() const { return training_; }
   PlaygroundPanel* playgroundPanel() const { return playground_; }
   LayersPanel* layersPanel() const { return layers_; }
@@ -75,6 +77,7 @@ class MainWindow : public QMainWindow {
   LikelihoodPanel* likelihood_;
   DequantPanel* dequant_;
   CompressionPanel* compression_;
+  DirectionsPanel* directions_;
   TrainingPanel* training_;
   PlaygroundPanel* playground_;
   LayersPanel* layers_;

@@ -13,8 +13,10 @@
 #include "codec/Compressor.h"
 #include "codec/ImageCodeLengths.h"
 #include "PixelsImage.h"
+#include "data/Dataset.h"
 #include "data/ImageIo.h"
 #include "explore/DequantStats.h"
+#include "explore/LatentDirections.h"
 #include "explore/LayerView.h"
 #include "explore/Evaluation.h"
 #include "explore/Interpolation.h"
@@ -53,10 +55,14 @@ struct ModelSession::Private {
   std::optional<DequantRequest> pendingDequant;
   std::optional<LayersRequest> pendingLayers;
   std::optional<CodeLengthRequest> pendingCodeLengths;
+  std::optional<LatentMoveRequest> pendingLatentMove;
   torch::Tensor dataset;  // uint8 [N, C, H, W], shared read-only by both workers
+  std::vector<int64_t> labels;       // the data set's, where it has them
+  std::vector<std::string> classes;
+  std::shared_ptr<const LatentDirectionSet> directions;  // of the open model and data set
   quint64 nextId = 0;
   std::atomic<int> interactiveActive{0};
-  LongJob bound, dequant, reference, compression;
+  LongJob bound, dequant, reference, compression, directionsJob;
   // Declared last: destroyed first, so no job outlives the state above. The interactive worker posts
   // to the background one (a model's copy), so it is stopped first (see ~ModelSession).
   ModelWorker background{"ModelSession background"}, interactive{"ModelSession interactive"};
@@ -136,6 +142,8 @@ ModelSession::ModelSession(QObject* parent) : QObject(parent), d_(std::make_uniq
   qRegisterMetaType<ReferenceReport>();
   qRegisterMetaType<CodeLengthReport>();
   qRegisterMetaType<CompressionReport>();
+  qRegisterMetaType<LatentDirectionsInfo>();
+  qRegisterMetaType<LatentMoveReport>();
   qRegisterMetaType<SampleReport>();
   qRegisterMetaType<InterpolationReport>();
   qRegisterMetaType<LikelihoodReport>();
@@ -144,7 +152,7 @@ ModelSession::ModelSession(QObject* parent) : QObject(parent), d_(std::make_uniq
 }
 
 ModelSession::~ModelSession() {
-  for (auto* job : {&d_->bound, &d_->dequant, &d_->reference, &d_->compression}) ++job->generation;  // long jobs stop at their next chunk
+  for (auto* job : {&d_->bound, &d_->dequant, &d_->reference, &d_->compression, &d_->directionsJob}) ++job->generation;  // long jobs stop at their next chunk
   // Join the workers while the session and all its state are alive: a job in flight (a model
   // loading, say) may still post to the background worker and emit this session's signals.
   d_->interactive.stop();
@@ -167,14 +175,18 @@ ModelInfo describeModel(const LoadedModel& loaded, const torch::Device& device) 
   if (loaded.meta.contains("step") && loaded.meta["step"].is_number())
     info.trainedNote = QObject::tr("%1 steps").arg(loaded.meta["step"].get<qint64>());
   if (loaded.meta.contains("test_bpd_iw") && loaded.meta["test_bpd_iw"].is_number())
-    info.trainedNote += QObject::tr(", test %1 bits/dim").arg(loaded.meta["test_bpd_iw"].get<double>(), 0, 'f', 3);
+    info.trainedNote += QObject::tr(", test %1 bits/dim (importance-weighted)").arg(loaded.meta["test_bpd_iw"].get<double>(), 0, 'f', 3);
   return info;
 }
 }  // namespace
 
 void ModelSession::openModel(const QString& path) {
   loading_ = true;
-  for (auto* job : {&d_->bound, &d_->dequant, &d_->reference, &d_->compression}) ++job->generation;
+  for (auto* job : {&d_->bound, &d_->dequant, &d_->reference, &d_->compression, &d_->directionsJob}) ++job->generation;
+  {
+    QMutexLocker lock(&d_->mutex);
+    d_->directions.reset();  // another model's latents
+  }
   d_->interactive.post([this, path] {
     Q_EMIT jobState(JobKind::Model, JobState::Running, 0, 0);
     try {
@@ -223,10 +235,20 @@ void ModelSession::openDataset(const QString& path, int limit) {
       DataOptions o;
       o.limit = limit, o.shape = shape, o.resize = true, o.role = DataRole::Test;
       auto data = loadDataset(path.toStdString(), o);
-      if (shape) requireShape(data, *shape);
+      if (shape) {
+        try {
+          requireShape(data, *shape);
+        } catch (const DataError& e) {
+          throw DataError(std::string(e.what()) + ". Open a data set of the model's size (File ▸ Open data set…, Ctrl+D); "
+                          "samples and the layers view work without one");
+        }
+      }
       {
         QMutexLocker lock(&d_->mutex);
         d_->dataset = data.images;
+        d_->labels = data.labels;
+        d_->classes = data.classes;
+        d_->directions.reset();  // another data set's
       }
       QVector<QImage> images;
       images.reserve(data.size());
@@ -331,8 +353,7 @@ void ModelSession::requestReferenceHistogram(int count) {
 quint64 ModelSession::requestCodeLengths(const CodeLengthRequest& request) {
   d_->latestWins(JobKind::CodeLengths, d_->pendingCodeLengths, request, [this](const CodeLengthRequest& r) {
     auto& model = d_->interactive.model;
-    const int64_t step = int64_t(1) << (8 - model->config().nBits);
-    const auto c = codec::imageCodeLengths(model, torch::div(Private::toImage8(r.image, model).to(torch::kLong), step, "floor"));
+    const auto c = codec::imageCodeLengths(model, quantize(Private::toImage8(r.image, model), model->config().nBits).to(torch::kLong));
     CodeLengthReport report;
     report.dims = c.dims;
     report.noiseBits = c.ledger.noiseBits, report.dequantizerBits = c.ledger.dequantizerBits;
@@ -362,8 +383,7 @@ void ModelSession::compressDataset(const QString& path) {
     auto& model = d_->background.model;
     codec::CompressOptions o;
     o.progress = [&](const codec::CodingProgress& p) { return progress(p.done, p.total); };
-    const int64_t step = int64_t(1) << (8 - model->config().nBits);
-    const auto r = codec::compressImages(model, torch::div(data.to(torch::kLong), step, "floor"), o);
+    const auto r = codec::compressImages(model, quantize(data, model->config().nBits).to(torch::kLong), o);
     CompressionReport report;
     report.path = path, report.cancelled = r.cancelled;
     if (!r.cancelled) {
@@ -376,7 +396,54 @@ void ModelSession::compressDataset(const QString& path) {
   });
 }
 
+void ModelSession::requestLatentDirections() {
+  d_->longJob(JobKind::LatentDirections, d_->directionsJob, [this](const ProgressFn& progress) {
+    torch::Tensor data;
+    std::vector<int64_t> labels;
+    std::vector<std::string> classes;
+    {
+      QMutexLocker lock(&d_->mutex);
+      data = d_->dataset, labels = d_->labels, classes = d_->classes;
+    }
+    if (!data.defined()) throw std::runtime_error("open a data set first");
+    auto set = std::make_shared<LatentDirectionSet>(computeLatentDirections(d_->background.model, data, labels, classes, 5, 2000, progress));
+    LatentDirectionsInfo info;
+    info.cancelled = set->cancelled, info.images = set->images;
+    if (!set->cancelled) {
+      for (const auto& dir : set->directions) info.names << QString::fromStdString(dir.name);
+      for (const auto& c : set->classes) info.classes << QString::fromStdString(c);
+      QMutexLocker lock(&d_->mutex);
+      d_->directions = set;
+    }
+    Q_EMIT latentDirectionsReady(info);
+    return !set->cancelled;
+  });
+}
+
+quint64 ModelSession::requestLatentMove(const LatentMoveRequest& request) {
+  d_->latestWins(JobKind::LatentMove, d_->pendingLatentMove, request, [this](const LatentMoveRequest& r) {
+    std::shared_ptr<const LatentDirectionSet> set;
+    {
+      QMutexLocker lock(&d_->mutex);
+      set = d_->directions;
+    }
+    if (!set) throw std::runtime_error("compute the latent directions first");
+    const bool classPair = r.fromClass >= 0 && r.toClass >= 0;
+    if (!classPair && (r.direction < 0 || r.direction >= int(set->directions.size()))) throw std::runtime_error("no such latent direction");
+    const auto direction = classPair ? classToClass(*set, r.fromClass, r.toClass) : set->directions[size_t(r.direction)];
+    auto& model = d_->interactive.model;
+    LatentMoveReport report;
+    report.image = moveAlong(model, Private::toImage8(r.image, model), direction.direction, r.amount);
+    report.direction = QString::fromStdString(direction.name);
+    report.amount = r.amount;
+    Q_EMIT latentMoveReady(report);
+    Q_EMIT jobState(JobKind::LatentMove, JobState::Finished, 0, 0);
+  });
+  return ++d_->nextId;
+}
+
 void ModelSession::cancel(JobKind kind) {
+  if (kind == JobKind::LatentDirections) ++d_->directionsJob.generation;
   if (kind == JobKind::Compression) ++d_->compression.generation;
   if (kind == JobKind::LikelihoodBound) ++d_->bound.generation;
   if (kind == JobKind::Dequant) ++d_->dequant.generation;

@@ -38,6 +38,10 @@ class ModelSession : public QObject {
   quint64 requestCodeLengths(const CodeLengthRequest& r);
   // The open data set into the .fppz file `path`, written atomically (background, cancellable).
   void compressDataset(const QString& path);
+  // Latent directions of the open data set (class means where it has labels, principal directions),
+  // in the background; then images move along them on the interactive path.
+  void requestLatentDirections();
+  quint64 requestLatentMove(const LatentMoveRequest& r);
   void cancel(JobKind kind);  // a long job of this kind stops at its next chunk
 
   bool hasModel() const { return hasModel_; }
@@ -60,6 +64,8 @@ class ModelSession : public QObject {
   void referenceReady(const flowpp::ui::ReferenceReport& report);
   void codeLengthsReady(const flowpp::ui::CodeLengthReport& report);
   void compressionFinished(const flowpp::ui::CompressionReport& report);
+  void latentDirectionsReady(const flowpp::ui::LatentDirectionsInfo& info);
+  void latentMoveReady(const flowpp::ui::LatentMoveReport& report);
   // Waiting (queued behind other work), Running (with progress done/total where known), Finished...
   void jobState(flowpp::ui::JobKind kind, flowpp::ui::JobState state, qint64 done, qint64 total);
   void error(const QString& message);

@@ -131,7 +131,7 @@ void ReferenceHistogram::redraw() {
                                       QVector<double>(h.counts.begin(), h.counts.end()), h.lo, h.hi, false, -1, imageBpd_,
                                       tr("bits/dim (one-sample ELBO)")));
   if (qIsNaN(imageBpd_)) return;
-  percentile_->setText(tr("This image: %1 bits/dim, percentile %2 of the data set (lower = more likely)")
+  percentile_->setText(tr("This image: %1 bits/dim (one-sample ELBO), percentile %2 of the data set (lower = more likely)")
                            .arg(imageBpd_, 0, 'f', 3)
                            .arg(percentBelow(values_, imageBpd_), 0, 'f', 1));
 }

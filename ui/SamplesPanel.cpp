@@ -33,7 +33,7 @@ SamplesPanel::SamplesPanel(ModelSession* session, QWidget* parent) : QWidget(par
   seed_->setToolTip(tr("Seed of ε. The same seed at another temperature shows the same images sharpening or blurring."));
   auto* newSeed = new QPushButton(tr("&New seed"));
   newSeed->setToolTip(tr("Draw a fresh ε (Ctrl+N)"));
-  newSeed->setShortcut(QKeySequence::New);
+  // Ctrl+N is the main window's (it works from every tab).
   gridSize_ = new QSpinBox;
   gridSize_->setRange(1, 8);
   gridSize_->setValue(4);
@@ -141,7 +141,7 @@ void SamplesPanel::showResult(const SampleReport& r) {
 void SamplesPanel::showZoom(int i) {
   zoom_->setImage(grid_->images().value(i));
   zoomInfo_->setText(i < int(last_.bitsPerDim.size())
-                         ? tr("Sample %1 at T = %2: %3 bits/dim").arg(i).arg(last_.temperature, 0, 'f', 2).arg(last_.bitsPerDim[i], 0, 'f', 3)
+                         ? tr("Sample %1 at T = %2: %3 bits/dim (one-sample ELBO)").arg(i).arg(last_.temperature, 0, 'f', 2).arg(last_.bitsPerDim[i], 0, 'f', 3)
                          : QString());
 }
 

@@ -75,8 +75,32 @@ struct CompressionReport {
   bool verified = false, cancelled = false;
 };
 
+// Latent directions of the open data set (explore/LatentDirections), computed in the background.
+struct LatentDirectionsInfo {
+  QStringList names;    // index = LatentMoveRequest::direction
+  QStringList classes;  // empty for unlabelled data
+  qint64 images = 0;
+  bool cancelled = false;
+};
+
+// An image moved along a direction: `direction` indexes LatentDirectionsInfo::names, or, with
+// fromClass and toClass >= 0, the class-to-class direction between them.
+struct LatentMoveRequest {
+  QImage image;
+  int direction = 0;
+  int fromClass = -1, toClass = -1;
+  double amount = 0;
+};
+
+struct LatentMoveReport {
+  flowpp::Pixels8 image;
+  QString direction;
+  double amount = 0;
+};
+
 // The kinds of work the session does; long kinds run on the background worker.
-enum class JobKind { Samples, Interpolation, Likelihood, LikelihoodBound, Dequant, Reference, Dataset, Layers, Model, CodeLengths, Compression };
+enum class JobKind { Samples, Interpolation, Likelihood, LikelihoodBound, Dequant, Reference, Dataset, Layers, Model, CodeLengths, Compression,
+                     LatentDirections, LatentMove };
 enum class JobState { Waiting, Running, Finished, Cancelled, Failed };
 
 // The importance-weighted bound of a likelihood request whose K was too large to compute at once.
@@ -102,6 +126,8 @@ Q_DECLARE_METATYPE(flowpp::ui::BoundReport)
 Q_DECLARE_METATYPE(flowpp::ui::ReferenceReport)
 Q_DECLARE_METATYPE(flowpp::ui::CodeLengthReport)
 Q_DECLARE_METATYPE(flowpp::ui::CompressionReport)
+Q_DECLARE_METATYPE(flowpp::ui::LatentDirectionsInfo)
+Q_DECLARE_METATYPE(flowpp::ui::LatentMoveReport)
 Q_DECLARE_METATYPE(flowpp::SampleReport)
 Q_DECLARE_METATYPE(flowpp::InterpolationReport)
 Q_DECLARE_METATYPE(flowpp::LikelihoodReport)

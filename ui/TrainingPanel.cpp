@@ -333,20 +333,20 @@ void TrainingPanel::updateStatus(const TrainingRun& run) {
   if (!last) return;
   const auto& p = *last;
   // ETA from the budget: minutes of this session, or the remaining steps at the current rate.
-  double eta = 0;
+  double eta = qQNaN();  // unknown until the run's own speed is known
   const auto* job = lastJobs_.isEmpty() ? nullptr : &lastJobs_.front();
   if (job && job->options.steps > 0 && p.imagesPerSec > 0)
     eta = (job->options.steps - p.step) * job->config.training.batchSize / p.imagesPerSec;
   else if (job && job->options.minutes > 0)
     eta = std::max(0.0, job->options.minutes * 60 - sessionClock_.elapsed() / 1000.0);
-  status_->setText(tr("%1 · step %2 · train %3 · test %4 bits/dim · lr %5 · %6 images/s · ETA %7 min")
+  status_->setText(tr("%1 · step %2 · train %3 · test %4 bits/dim (ELBO, EMA weights) · lr %5 · %6 images/s · ETA %7 min")
                        .arg(run.name)
                        .arg(p.step)
                        .arg(p.train, 0, 'f', 3)
                        .arg(qIsNaN(run.finalTest()) ? tr("–") : QString::number(run.finalTest(), 'f', 3))
                        .arg(p.lr, 0, 'g', 3)
                        .arg(p.imagesPerSec, 0, 'f', 0)
-                       .arg(eta / 60.0, 0, 'f', 1));
+                       .arg(qIsNaN(eta) ? tr("–") : QString::number(eta / 60.0, 'f', 1)));
 }
 
 void TrainingPanel::followLoadedRuns() {

@@ -1,6 +1,6 @@
 // flowpp bench: where speed is measured (never in timed tests). Training and evaluation throughput,
 // sampling latency with Newton and with bisection, peak memory, FLOPs per image, the achieved
-// fraction of the machine's matrix-multiply peak, the threads of every layer (torch, BLAS), and with
+// fraction of the machine's own fp32 multiply-add peak (and the BLAS's matrix product), the threads of every layer (torch, BLAS), and with
 // --profile the operations that take the time.
 #include <sys/resource.h>
 #include <unistd.h>
@@ -11,6 +11,8 @@
 #include <iostream>
 
 #include "Common.h"
+#include "kernels/CpuKernels.h"
+#include "kernels/FmaPeak.h"
 #include "Launcher.h"
 #include "train/Distributed.h"
 #include "util/AtomicFile.h"
@@ -214,7 +216,14 @@ void runBench(const BenchArgs& a) {
   if (a.profile) profile["sample16"] = profileOf("16 samples", [&] { model->sample(16, 1.0, 0); });
   const double bisectSecs =
       timeIt(device, std::max(1, a.steps / 2), [&] { bisect = model->sample(16, 1.0, 0, {InverseMethod::Bisection}); });
-  const double peak = matmulPeakGflops(device);
+  // The fractions are of the machine's own fp32 multiply-add peak (kernels/FmaPeak: our loops, every
+  // instruction set the CPU has); the BLAS's matrix product is reported beside it, since an
+  // environment variable can pin the BLAS to older kernels. On a GPU, the matrix product is the peak.
+  const auto fmaPeaks = device.is_cpu() ? kernels::measureFmaPeaks() : std::vector<kernels::FmaPeak>{};
+  const double blasPeak = matmulPeakGflops(device);
+  const double peak = device.is_cpu() ? kernels::bestFp32Peak(fmaPeaks) : blasPeak;
+  nlohmann::json fmaJson = nlohmann::json::object();
+  for (const auto& f : fmaPeaks) fmaJson[f.isa] = f.gflops;
   const double expPeak = device.is_cpu() ? attentionExpPeakGexp() : 0.0;
   const double sampleFloorMs = (sampleFlops / 1e9 / peak + (expPeak > 0 ? sampleExps / 1e9 / expPeak : 0.0)) * 1e3;
   const double evalImagesPerSec = batch / evalSecs;
@@ -234,22 +243,26 @@ void runBench(const BenchArgs& a) {
       {"sample16_latency_ms", newtonSecs * 1e3},
       {"sample16_newton_mean_iterations", newton.meanIterations},
       {"sample16_bisection_latency_ms", bisectSecs * 1e3},
-      // Convolution and attention FLOPs of 16 samples and the time they need at the matrix peak;
+      // Convolution and attention FLOPs of 16 samples and the time they need at the fp32 peak;
       // with the attention weights' exponentials at the kernel's exp peak, a floor for the latency
       // on this machine (the rest of the elementwise work comes on top).
       {"sample16_gflops", sampleFlops / 1e9},
-      {"sample16_matmul_floor_ms", sampleFlops / 1e9 / peak * 1e3},
+      {"sample16_fp32_floor_ms", sampleFlops / 1e9 / peak * 1e3},
       {"sample16_attention_gexp", sampleExps / 1e9},
       {"sample16_floor_ms", sampleFloorMs},
       {"sample16_bisection_mean_iterations", bisect.meanIterations},
       {"forward_gflops_per_image", flops / 1e9},
-      {"matmul_peak_gflops", peak},
+      {"fma_peak_gflops", fmaJson},
+      {"fp32_peak_gflops", peak},
+      {"blas_matmul_gflops", blasPeak},
+      {"kernels", kernels::cpuKernels().isa},
       {"exp_peak_gexp_per_sec", expPeak},
       // A convolution's backward is two products the size of its forward: a training step is at
-      // least 3x the forward FLOPs, so at the matrix peak no more than this many images/s.
-      {"train_matmul_ceiling_images_per_sec", peak / (3.0 * flops / 1e9)},
+      // least 3x the forward FLOPs, so at the fp32 peak no more than this many images/s.
+      {"train_fp32_ceiling_images_per_sec", peak / (3.0 * flops / 1e9)},
+      {"train_fraction_of_fp32_peak", 3.0 * flops * batch / trainSecs / 1e9 / peak},
       {"eval_achieved_gflops", flops * evalImagesPerSec / 1e9},
-      {"eval_fraction_of_matmul_peak", flops * evalImagesPerSec / 1e9 / peak},
+      {"eval_fraction_of_fp32_peak", flops * evalImagesPerSec / 1e9 / peak},
       {"peak_rss_mib", peakRssMib()},
   };
   if (a.profile) out["profile"] = profile;

@@ -122,7 +122,7 @@ std::string fileNameFor(const std::vector<std::string>& names, int64_t i) {
 
 nlohmann::json classicalJson(const codec::CompressResult& r) {
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& [name, bytes] : r.classicalBytes) j[name] = 8.0 * double(bytes) / double(r.dims);
+  for (const auto& c : r.classical) j[c.name] = 8.0 * double(c.bytes) / double(r.dims);
   return j;
 }
 
@@ -148,7 +148,7 @@ nlohmann::json compressEach(FlowPlusPlus& model, const torch::Tensor& values, co
       fs::create_directories(target.parent_path());
       writeFileAtomically(target.string(), r.file);
       bits += r.bitsPerDim, flowBits += r.flowBitsPerDim, seconds += r.encodeSeconds;
-      for (const auto& [name, bytes] : r.classicalBytes) classicalBits[name] += 8.0 * double(bytes) / double(r.dims);
+      for (const auto& c : r.classical) classicalBits[c.name] += 8.0 * double(c.bytes) / double(r.dims);
       ++codedWith[r.codedWith];
       bar.update(i + 1, "one file each");
       if (interrupted()) throw InterruptedError("compression stopped; nothing was written");

@@ -24,6 +24,12 @@ struct ClassicalFile {
   std::string bytes;     // the whole file
 };
 
+// A classical file's size, for reports.
+struct ClassicalSize {
+  std::string name, settings;
+  int64_t bytes = 0;
+};
+
 // image: uint8 [C, H, W], C = 1 or 3.
 ClassicalFile encodeClassical(ClassicalCodec codec, const torch::Tensor& image);
 std::vector<ClassicalFile> encodeAllClassical(const torch::Tensor& image);

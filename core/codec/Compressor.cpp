@@ -162,8 +162,8 @@ ClassicalCodec classicalOf(ArchivePayload p) {
   return p == ArchivePayload::Png ? ClassicalCodec::Png : p == ArchivePayload::Webp ? ClassicalCodec::Webp : ClassicalCodec::JpegXl;
 }
 
-// The image of a one-image file that holds a classical codec's file: uint8 [1, C, H, W], checked
-// against the header's shape and the stored pixel checksum.
+}  // namespace
+
 torch::Tensor decodeClassicalPayload(const Archive& a, const std::string& source) {
   const auto& h = a.header;
   const auto codec = classicalOf(h.payload);
@@ -178,6 +178,8 @@ torch::Tensor decodeClassicalPayload(const Archive& a, const std::string& source
   return image.unsqueeze(0);
 }
 
+namespace {
+
 // Turns the flow's archive of one image into a one-image file: the flow's stream or the smallest
 // classical file of the image, whichever makes the smaller file.
 void chooseSingleImagePayload(Archive& a, const torch::Tensor& image, CompressResult& r) {
@@ -188,7 +190,7 @@ void chooseSingleImagePayload(Archive& a, const torch::Tensor& image, CompressRe
   if (image.size(0) != 1 && image.size(0) != 3) return;  // the classical codecs code grey and RGB images
   for (const auto& f : encodeAllClassical(image.to(torch::kUInt8))) {
     if (!f.available) continue;
-    r.classicalBytes.emplace_back(f.name, int64_t(f.bytes.size()));
+    r.classical.push_back({f.name, f.settings, int64_t(f.bytes.size())});
     Archive c = a;
     c.header.payload = payloadOf(f.codec);
     c.streams[0].bytes = f.bytes;

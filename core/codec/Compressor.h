@@ -20,6 +20,7 @@
 #include <torch/torch.h>
 
 #include "codec/ArchiveFile.h"
+#include "codec/ClassicalCodecs.h"
 #include "model/FlowPlusPlus.h"
 
 namespace flowpp::codec {
@@ -58,10 +59,10 @@ struct CompressResult {
   double encodeSeconds = 0, verifySeconds = 0, boundSeconds = 0;
   bool verified = false;
   // One-image files: what the file holds ("flow" or a classical codec's name), the flow's own file
-  // size in bits/dim and the classical codecs' (name, file bytes).
+  // size in bits/dim and the classical codecs' files of the image.
   std::string codedWith = "flow";
   double flowBitsPerDim = 0;
-  std::vector<std::pair<std::string, int64_t>> classicalBytes;
+  std::vector<ClassicalSize> classical;
 };
 
 // images: integers in [0, 2^n_bits) [N, C, H, W] at the model's shape.
@@ -88,6 +89,10 @@ struct DecompressResult {
 // does not reproduce the encoder's pixels.
 DecompressResult decompressArchive(FlowPlusPlus model, const std::string& file, const std::string& source,
                                    const DecompressOptions& options = {});
+
+// The image of a one-image file that holds a classical codec's file (uint8 [1, C, H, W]), checked
+// against the stored pixel checksum; throws ArchiveError.
+torch::Tensor decodeClassicalPayload(const Archive& archive, const std::string& source);
 
 // The batch sizes a stream of `count` images is coded in: 1, 1, ..., growing by one for every 12
 // images already coded (the stack then holds about the bits a batch borrows), up to maxBatch.

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <random>
 
-#include "codec/ClassicalCodecs.h"
 #include "codec/Compressor.h"
 
 namespace flowpp::codec {
@@ -35,9 +34,7 @@ ImageCodeLengths imageCodeLengths(FlowPlusPlus model, const torch::Tensor& image
   r.singleFile = single.file;
   r.singleCodedWith = single.codedWith;
   r.singleFlowBits = single.flowBitsPerDim * double(r.dims);
-  if (image.size(0) == 1 || image.size(0) == 3)
-    for (const auto& f : encodeAllClassical(image.to(torch::kUInt8)))
-      if (f.available) r.classical.push_back({f.name, f.settings, int64_t(f.bytes.size())});
+  r.classical = single.classical;
   return r;
 }
 

@@ -9,15 +9,11 @@
 
 #include <torch/torch.h>
 
+#include "codec/ClassicalCodecs.h"
 #include "codec/ModelCoder.h"
 #include "model/FlowPlusPlus.h"
 
 namespace flowpp::codec {
-
-struct ClassicalSize {
-  std::string name, settings;
-  int64_t bytes = 0;
-};
 
 struct ImageCodeLengths {
   int64_t dims = 0;            // sub-pixels of the image

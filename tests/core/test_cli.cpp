@@ -310,6 +310,19 @@ class TestCli : public QObject {
     const auto j = json::parse(r.out.trimmed().split('\n').last().toStdString());
     QCOMPARE(j["batch_size"].get<int>(), 3);
     QCOMPARE(j["requested_batch_size"].get<int>(), 32);
+    // The peak is this CPU's own: one figure per instruction set it has, the fractions against the
+    // best fp32 one (checked from the JSON's own numbers), the kernel table named.
+    const auto& fma = j["fma_peak_gflops"];
+    QCOMPARE(fma.contains("avx2_fp32"), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+    QCOMPARE(fma.contains("avx512_fp32"), bool(__builtin_cpu_supports("avx512f")));
+    QCOMPARE(fma.contains("avx512_bf16"), __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16"));
+    double best = 0;
+    for (const auto& [isa, gflops] : fma.items())
+      if (isa.find("fp32") != std::string::npos) best = std::max(best, gflops.get<double>());
+    QCOMPARE(j["fp32_peak_gflops"].get<double>(), best);
+    QVERIFY(best > 0);
+    QCOMPARE(j["eval_fraction_of_fp32_peak"].get<double>(), j["eval_achieved_gflops"].get<double>() / best);
+    QVERIFY(!j["kernels"].get<std::string>().empty());
     checkError(runFlowpp({"bench", "--model", bundled, "--nproc", "2", "--data", path("nonexistent.idx")}), 3, "no such file");
     checkError(runFlowpp({"bench", "--model", modelsDir() + "/cifar10.json", "--batch-size", "4096", "--steps", "1"}), 2,
                "bench training at batch 4096");

@@ -142,12 +142,12 @@ class TestCompress : public QObject {
     QVERIFY2(excess > -0.05 && excess < 8.0 * 96 / dims,
              qPrintable(QString("flow %1 vs bound %2 + initial %3").arg(r.flowBitsPerDim).arg(r.boundBitsPerDim).arg(r.initialBitsPerDim)));
     double smallest = r.flowBitsPerDim;
-    for (const auto& [name, bytes] : r.classicalBytes) smallest = std::min(smallest, 8.0 * double(bytes) / dims);
+    for (const auto& c : r.classical) smallest = std::min(smallest, 8.0 * double(c.bytes) / dims);
     // The file is the smallest choice plus its header (under 80 bytes).
     QVERIFY(r.bitsPerDim >= smallest && r.bitsPerDim < smallest + 8.0 * 80 / dims);
     size_t available = 0;
     for (const auto& f : encodeAllClassical(image[0].to(torch::kUInt8))) available += f.available;
-    QCOMPARE(r.classicalBytes.size(), available);
+    QCOMPARE(r.classical.size(), available);
     const auto a = parseArchive(r.file, "one.fppz");
     QCOMPARE(int(a.header.kind), int(ArchiveKind::SingleImage));
     QCOMPARE(a.header.payload == ArchivePayload::Flow, r.codedWith == "flow");

@@ -7,7 +7,7 @@
 
 #include "codec/AnsStack.h"
 #include "codec/ArchiveFile.h"
-#include "codec/ClassicalCodecs.h"
+#include "codec/Compressor.h"
 #include "data/Dataset.h"
 #include "data/ImageIo.h"
 #include "explore/LatentFile.h"
@@ -57,18 +57,11 @@ void readFolder(const std::string& bytes) {
 // codec's, in a one-image file).
 void readArchive(const std::string& bytes) {
   const auto a = codec::parseArchive(bytes, "fuzz.fppz");
+  if (a.header.payload != codec::ArchivePayload::Flow) {
+    codec::decodeClassicalPayload(a, "fuzz.fppz");
+    return;
+  }
   for (const auto& s : a.streams) {
-    if (a.header.payload != codec::ArchivePayload::Flow) {
-      const auto codec = a.header.payload == codec::ArchivePayload::Png    ? codec::ClassicalCodec::Png
-                         : a.header.payload == codec::ArchivePayload::Webp ? codec::ClassicalCodec::Webp
-                                                                           : codec::ClassicalCodec::JpegXl;
-      try {
-        codec::decodeClassical(codec, s.bytes, a.header.channels);
-      } catch (const std::runtime_error& e) {
-        throw codec::ArchiveError(e.what());
-      }
-      continue;
-    }
     try {
       codec::AnsStack::fromBytes(s.bytes);
     } catch (const std::invalid_argument& e) {

@@ -308,13 +308,15 @@ class TestFuzzReplay : public QObject {
     seeds.push_back(codec::compressImages(model, images.narrow(0, 0, 1), o).file);
     auto a = codec::parseArchive(seeds.back(), "seed");
     for (auto codecId : {codec::ClassicalCodec::Png, codec::ClassicalCodec::Webp, codec::ClassicalCodec::JpegXl}) {
-      const auto f = codec::encodeClassical(codecId, images[0][0].unsqueeze(0).to(torch::kUInt8));
+      const auto grey = images[0][0].unsqueeze(0).to(torch::kUInt8).contiguous();
+      const auto f = codec::encodeClassical(codecId, grey);
       if (!f.available) continue;
       auto c = a;
       c.header.payload = codecId == codec::ClassicalCodec::Png ? codec::ArchivePayload::Png
                          : codecId == codec::ClassicalCodec::Webp ? codec::ArchivePayload::Webp : codec::ArchivePayload::JpegXl;
       c.streams[0].bytes = f.bytes, c.streams[0].bytesCrc = 0;
       c.header.channels = 1;  // the tiny model's images have 2 channels; a classical file holds 1 or 3
+      c.streams[0].pixelsCrc = codec::crc32Of(grey.data_ptr<uint8_t>(), size_t(grey.numel()));
       seeds.push_back(codec::serialiseArchive(c));
     }
     for (const auto& seed : seeds) QVERIFY(runTarget(Target::Archive, seed) == Outcome::Read);

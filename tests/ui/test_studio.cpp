@@ -25,6 +25,7 @@
 #include "explore/LayerView.h"
 #include "CompressionPanel.h"
 #include "Dequant1DPanel.h"
+#include "DirectionsPanel.h"
 #include "codec/Compressor.h"
 #include "codec/ImageCodeLengths.h"
 #include "DrawCanvas.h"
@@ -266,6 +267,30 @@ class TestStudio : public QObject {
     QVERIFY(running);
     QVERIFY(finished.last().at(0).value<CompressionReport>().cancelled);
     QVERIFY(!QFileInfo::exists(cancelled));
+  }
+
+  // The Directions tab: directions computed in the background from the data set's labels, the
+  // image moved live by the slider, and at 0 the very image back (the pixels of the data set).
+  void directionsMoveTheImageAndZeroGivesItBack() {
+    auto w = openStudio();
+    QVERIFY(w);
+    auto* p = w->directionsPanel();
+    const auto images = openFashion(*w, 200);
+    QCOMPARE(images.size(), 200);
+    QSignalSpy shown(p, &DirectionsPanel::directionsShown), moved(p, &DirectionsPanel::moveShown);
+    p->computeDirections();
+    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, 300000);
+    QCOMPARE(p->directions().classes.size(), 10);
+    QCOMPARE(p->directions().names.size(), 15);  // ten classes, five principal directions
+    QTRY_VERIFY_WITH_TIMEOUT(moved.count() >= 1, 60000);
+    QCOMPARE(p->lastMove().amount, 0.0);
+    const auto original = toPixels8(images[0]);
+    QVERIFY2(p->lastMove().image.data == original.data, "moving by 0 did not give the image back");
+    p->amountSlider()->setValue(100);
+    QTRY_VERIFY_WITH_TIMEOUT(p->lastMove().amount == 1.0, 60000);
+    QVERIFY(p->lastMove().image.data != original.data);
+    QVERIFY(p->lastMove().direction.startsWith("more "));
+    screenshot(*w, p, "directions");
   }
 
   // A fast stroke (one mouse move across the canvas) paints a line without gaps; Clear erases it.
