@@ -71,8 +71,9 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   status_->setWordWrap(true);
   chart_ = new CurveChart;
   chart_->setRuns(&runs_);
-  table_ = new QTableWidget(0, 5);
-  table_->setHorizontalHeaderLabels({tr("run"), tr("parameters"), tr("final test bpd"), tr("best test bpd"), tr("Δ vs full (same budget)")});
+  table_ = new QTableWidget(0, 7);
+  table_->setHorizontalHeaderLabels({tr("run"), tr("parameters"), tr("final test bpd"), tr("best test bpd"), tr("Δ vs full"),
+                                     tr("steps"), tr("wall time")});
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -294,6 +295,7 @@ QVector<TrainingJob> TrainingPanel::ablationJobs(const QString& base) const {
   for (const auto& v : ablationVariants(currentConfig())) {
     const auto name = QString::fromStdString(v.name);
     jobs.push_back(jobFor(name, v.config, base + "-" + name, false));
+    jobs.back().stepsOfFirstJob = jobs.size() > 1;  // the variants train for the full run's steps
   }
   return jobs;
 }
@@ -303,7 +305,8 @@ void TrainingPanel::runAblations() {
     QString base = form_->runFolder();
     for (int i = 2; !runContents((base + "-full").toStdString()).empty(); ++i) base = form_->runFolder() + "-" + QString::number(i);
     launch(ablationJobs(base), base);
-    status_->setText(tr("Ablations queued in %1-*: full, uniform dequantization, affine coupling, no attention").arg(base));
+    status_->setText(tr("Ablations queued in %1-*: the full model trains for the budget, then uniform dequantization, affine "
+                        "coupling and no attention each train for the same number of steps").arg(base));
   } catch (const std::exception& e) {
     status_->setText(tr("Cannot start the ablations: %1").arg(e.what()));
   }
@@ -359,6 +362,12 @@ void TrainingPanel::followLoadedRuns() {
   Q_EMIT metricsArrived();
 }
 
+// A run's length: the checkpoint step of its end event, else its last logged step.
+double TrainingPanel::stepsOf(const TrainingRun& run) {
+  if (!std::isnan(run.log.endStep)) return run.log.endStep;
+  return run.points().empty() ? qQNaN() : run.points().back().step;
+}
+
 void TrainingPanel::updateTable() {
   table_->setRowCount(runs_.size());
   for (int i = 0; i < runs_.size(); ++i) {
@@ -368,11 +377,20 @@ void TrainingPanel::updateTable() {
       if (!r.variant.isEmpty() && other.group == r.group && other.variant == "full") full = &other;
     const double fin = r.finalTest(), best = r.bestTest(), ref = full ? full->finalTest() : qQNaN();
     const QString delta = qIsNaN(fin) || qIsNaN(ref) || full == &r ? "–" : QString("%1%2").arg(fin >= ref ? "+" : "").arg(fin - ref, 0, 'f', 3);
+    const double steps = stepsOf(r), wall = r.points().empty() ? qQNaN() : r.points().back().wall;
     const QStringList cells = {r.name, r.parameters() > 0 ? QLocale().toString(r.parameters()) : tr("–"),
-                               qIsNaN(fin) ? "–" : QString::number(fin, 'f', 3), qIsNaN(best) ? "–" : QString::number(best, 'f', 3), delta};
+                               qIsNaN(fin) ? "–" : QString::number(fin, 'f', 3), qIsNaN(best) ? "–" : QString::number(best, 'f', 3), delta,
+                               qIsNaN(steps) ? "–" : QString::number(steps), qIsNaN(wall) ? "–" : tr("%1 min").arg(wall / 60, 0, 'f', 1)};
     for (int c = 0; c < cells.size(); ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
-      if (c == 4 && full && full != &r) item->setToolTip(tr("vs %1 (group: %2)").arg(full->name, r.group));
+      if (c == 4 && full && full != &r) {
+        // The basis of the comparison: the same number of steps, or only the same time budget.
+        const double fullSteps = stepsOf(*full);
+        item->setToolTip(steps == fullSteps ? tr("vs %1 after the same %2 steps (group: %3)").arg(full->name).arg(steps).arg(r.group)
+                                            : tr("vs %1 at different lengths: %2 steps here, %3 there (a time budget: the faster "
+                                                 "variant trained longer; compare with care)").arg(full->name).arg(steps).arg(fullSteps));
+        if (steps != fullSteps) item->setText(cells[c] + tr(" (≠ steps)"));
+      }
       table_->setItem(i, c, item);
     }
   }

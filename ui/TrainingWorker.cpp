@@ -34,8 +34,17 @@ QString TrainingWorker::divergence() const {
 
 void TrainingWorker::run() {
   qRegisterMetaType<ModelConfig>();
-  for (auto job : jobs_) {
+  int64_t firstJobSteps = 0;
+  for (int i = 0; i < jobs_.size(); ++i) {
+    auto job = jobs_[i];
     if (stop_) break;
+    if (job.stepsOfFirstJob) {
+      if (firstJobSteps <= 0) {
+        Q_EMIT jobFailed(job.name, tr("the first run of the queue reached no step to match"));
+        continue;
+      }
+      job.options.steps = firstJobSteps, job.options.minutes = 0;
+    }
     try {
       if (job.options.resume) job.config = findResumePoint(job.options.runDir).config;
       Q_EMIT jobStarted(job.name, job.config);
@@ -53,6 +62,7 @@ void TrainingWorker::run() {
         QMutexLocker lock(&mutex_);
         buffer_.push_back({job.name, QByteArray::fromStdString(j.dump())});
       });
+      if (i == 0) firstJobSteps = summary.step;
       if (summary.pausedOnBadStep || summary.diverged) {
         QMutexLocker lock(&mutex_);
         divergence_ = QString::fromStdString(summary.badStepMessage);

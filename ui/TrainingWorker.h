@@ -20,6 +20,9 @@ struct TrainingJob {
   ModelConfig config;  // a new run's; a resumed run's comes from its checkpoint (jobStarted says which)
   TrainOptions options;
   QString trainData, testData;
+  // Train for as many steps as the queue's first job reached (its budget may be in minutes): the
+  // ablations compare like with like, step for step, whatever each variant's speed.
+  bool stepsOfFirstJob = false;
 };
 
 class TrainingWorker : public QThread {

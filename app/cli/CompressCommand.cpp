@@ -195,6 +195,7 @@ void addCompress(CLI::App& app) {
     if (a->data.empty() == a->inputs.empty()) throw UsageError("give image files or folders, or --data, but not both");
     if (a->out.empty()) a->out = defaultArchivePath(a->inputs);
     if (a->out.empty()) throw UsageError("--out: name the .fppz file to write");
+    if (!a->each && fs::exists(a->out)) throw UsageError("--out " + a->out + ": exists; name a new file (nothing is overwritten)");
     auto loaded = openModel(a->model, 0, "cpu");
     if (loaded.fresh) throw UsageError("--model " + a->model + ": a config has no trained weights to compress with; give a checkpoint");
     auto& model = loaded.model;

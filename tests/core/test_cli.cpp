@@ -224,6 +224,7 @@ class TestCli : public QObject {
     QCOMPARE(got.size(), 16 + 24 * 784);
     QVERIFY2(got.mid(16) == want, "the decompressed pixels differ");
     checkError(runFlowpp({"decompress", path("a.fppz"), "--model", bundled, "--out", path("back.idx")}), 2, "exists");
+    checkError(runFlowpp({"compress", "--model", bundled, "--data", tinyData(), "--limit", "2", "--out", path("a.fppz")}), 2, "exists");
 
     // A folder: names kept. One file of it alone: a one-image file.
     QVERIFY(QDir().mkpath(path("pics/shoes")) && QDir().mkpath(path("pics/shirts")));

@@ -25,21 +25,22 @@ class TestLatentDirections : public QObject {
     RandomScope rng(41);
     torch::NoGradGuard noGrad;
     auto model = loadModel(kBundled).model;
-    const auto data = loadDataset(kFashionTest, 300);
-    QCOMPARE(int64_t(data.labels.size()), int64_t(300));
-    const auto set = computeLatentDirections(model, data.images, data.labels, data.classes, 4, 300);
+    constexpr int64_t n = 200;
+    const auto data = loadDataset(kFashionTest, n);
+    QCOMPARE(int64_t(data.labels.size()), n);
+    const auto set = computeLatentDirections(model, data.images, data.labels, data.classes, 4, n);
     QVERIFY(!set.cancelled);
-    QCOMPARE(set.images, int64_t(300));
+    QCOMPARE(set.images, n);
 
     // Class means from latents encoded one image at a time.
     std::vector<torch::Tensor> latents;
-    for (int64_t i = 0; i < 300; ++i) latents.push_back(model->encode(modelInput(model, data.images[i])).flatten().to(torch::kDouble));
+    for (int64_t i = 0; i < n; ++i) latents.push_back(model->encode(modelInput(model, data.images[i])).flatten().to(torch::kDouble));
     const auto z = torch::stack(latents);
     const auto mean = z.mean(0);
     int checked = 0;
     for (size_t c = 0; c < data.classes.size(); ++c) {
       std::vector<torch::Tensor> members;
-      for (int64_t i = 0; i < 300; ++i)
+      for (int64_t i = 0; i < n; ++i)
         if (data.labels[size_t(i)] == int64_t(c)) members.push_back(z[i]);
       if (members.empty()) continue;
       const auto want = torch::stack(members).mean(0) - mean;
@@ -61,7 +62,7 @@ class TestLatentDirections : public QObject {
       const auto unit = d / std::sqrt(variance);
       QVERIFY(std::abs(unit.norm().item<double>() - 1) < 1e-5);
       const auto projection = (z - mean).mv(unit);
-      const double measured = projection.pow(2).sum().item<double>() / (300 - 1);
+      const double measured = projection.pow(2).sum().item<double>() / double(n - 1);
       QVERIFY2(std::abs(measured - variance) < 1e-4 * variance, qPrintable(QString("%1 vs %2").arg(measured).arg(variance)));
       if (k > 0) QVERIFY(variance <= set.principalVariances[k - 1]);
       for (const auto& u : units) QVERIFY(std::abs(u.dot(unit).item<double>()) < 1e-5);

@@ -23,6 +23,7 @@
 #include "StudioFixture.h"
 #include "TrainingForm.h"
 #include "TrainingPanel.h"
+#include "TrainingWorker.h"
 
 using namespace flowpp;
 using namespace flowpp::ui;
@@ -202,8 +203,12 @@ class TestTrainingPanel : public QObject {
       QCOMPARE(p.table()->item(row, 0)->text(), r.name);
       if (r.group != full->group || &r == full) continue;
       const double delta = r.finalTest() - full->finalTest();
-      QCOMPARE(p.table()->item(row, 4)->text(), QString("%1%2").arg(delta >= 0 ? "+" : "").arg(delta, 0, 'f', 3));
-      QVERIFY(p.table()->item(row, 4)->toolTip().contains(full->name));
+      const auto* cell = p.table()->item(row, 4);
+      QVERIFY2(cell->text().startsWith(QString("%1%2").arg(delta >= 0 ? "+" : "").arg(delta, 0, 'f', 3)), qPrintable(cell->text()));
+      QVERIFY(cell->toolTip().contains(full->name));
+      // The bundled runs had one time budget and reached different steps: the cell says so.
+      QCOMPARE(p.table()->item(row, 5)->text(), QString::number(r.log.endStep));
+      QCOMPARE(r.log.endStep != full->log.endStep, cell->text().contains("≠ steps"));
       ++checked;
     }
     QCOMPARE(checked, 3);
@@ -251,6 +256,32 @@ class TestTrainingPanel : public QObject {
     QVERIFY(stoppedAt > 0);
     QVERIFY2(p->statusText().contains(QString("stopped at step %1 ").arg(stoppedAt)) && !p->statusText().contains("ETA"),
              qPrintable(p->statusText()));
+  }
+
+  // Ablations compare like with like: the full run trains for the time budget, and a variant queued
+  // after it trains for exactly the steps the full run reached (read here from both metrics files).
+  void ablationVariantsTrainForTheFullRunsSteps() {
+    auto p = tinyPanel(dir_.filePath("abl"), 0);
+    auto jobs = p->ablationJobs(dir_.filePath("abl"));
+    QCOMPARE(jobs.size(), 4);
+    QVERIFY(!jobs[0].stepsOfFirstJob && jobs[1].stepsOfFirstJob && jobs[3].stepsOfFirstJob);
+    jobs.resize(2);
+    jobs[0].options.minutes = 0.05, jobs[0].options.steps = 0;
+    TrainingWorker worker;
+    worker.setJobs(jobs);
+    QSignalSpy done(&worker, &QThread::finished);
+    worker.start();
+    QVERIFY(done.wait(300000));
+    auto endStep = [](const std::string& dir) {
+      std::ifstream in(dir + "/metrics.jsonl");
+      int64_t step = -1;
+      for (std::string line; std::getline(in, line);)
+        if (const auto j = nlohmann::json::parse(line); j.contains("event") && j["event"] != "start") step = j["step"].get<int64_t>();
+      return step;
+    };
+    const auto fullSteps = endStep(jobs[0].options.runDir), variantSteps = endStep(jobs[1].options.runDir);
+    QVERIFY(fullSteps > 0);
+    QCOMPARE(variantSteps, fullSteps);
   }
 
   // A time budget's end: the run's final evaluation is in the `time_up` event of metrics.jsonl
