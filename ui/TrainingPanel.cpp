@@ -215,9 +215,7 @@ void TrainingPanel::finished() {
   pause_->setEnabled(false), stop_->setEnabled(false);
   const QString why = worker_->divergence();
   // The checkpoint's step from the run's end event; the last logged line's before it arrives.
-  const QString step = last && !std::isnan(last->log.endStep) ? QString::number(last->log.endStep)
-                       : last && !last->points().empty() ? QString::number(last->points().back().step)
-                                                         : QString("?");
+  const QString step = last && !std::isnan(last->steps()) ? QString::number(last->steps()) : QString("?");
   if (!why.isEmpty()) {
     status_->setText(tr("Paused by the loss guard: %1").arg(why));
     Q_EMIT diverged(why);
@@ -362,12 +360,6 @@ void TrainingPanel::followLoadedRuns() {
   Q_EMIT metricsArrived();
 }
 
-// A run's length: the checkpoint step of its end event, else its last logged step.
-double TrainingPanel::stepsOf(const TrainingRun& run) {
-  if (!std::isnan(run.log.endStep)) return run.log.endStep;
-  return run.points().empty() ? qQNaN() : run.points().back().step;
-}
-
 void TrainingPanel::updateTable() {
   table_->setRowCount(runs_.size());
   for (int i = 0; i < runs_.size(); ++i) {
@@ -377,7 +369,7 @@ void TrainingPanel::updateTable() {
       if (!r.variant.isEmpty() && other.group == r.group && other.variant == "full") full = &other;
     const double fin = r.finalTest(), best = r.bestTest(), ref = full ? full->finalTest() : qQNaN();
     const QString delta = qIsNaN(fin) || qIsNaN(ref) || full == &r ? "–" : QString("%1%2").arg(fin >= ref ? "+" : "").arg(fin - ref, 0, 'f', 3);
-    const double steps = stepsOf(r), wall = r.points().empty() ? qQNaN() : r.points().back().wall;
+    const double steps = r.steps(), wall = r.points().empty() ? qQNaN() : r.points().back().wall;
     const QStringList cells = {r.name, r.parameters() > 0 ? QLocale().toString(r.parameters()) : tr("–"),
                                qIsNaN(fin) ? "–" : QString::number(fin, 'f', 3), qIsNaN(best) ? "–" : QString::number(best, 'f', 3), delta,
                                qIsNaN(steps) ? "–" : QString::number(steps), qIsNaN(wall) ? "–" : tr("%1 min").arg(wall / 60, 0, 'f', 1)};
@@ -385,7 +377,7 @@ void TrainingPanel::updateTable() {
       auto* item = new QTableWidgetItem(cells[c]);
       if (c == 4 && full && full != &r) {
         // The basis of the comparison: the same number of steps, or only the same time budget.
-        const double fullSteps = stepsOf(*full);
+        const double fullSteps = full->steps();
         item->setToolTip(steps == fullSteps ? tr("vs %1 after the same %2 steps (group: %3)").arg(full->name).arg(steps).arg(r.group)
                                             : tr("vs %1 at different lengths: %2 steps here, %3 there (a time budget: the faster "
                                                  "variant trained longer; compare with care)").arg(full->name).arg(steps).arg(fullSteps));

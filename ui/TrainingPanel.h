@@ -70,7 +70,6 @@ class TrainingPanel : public QWidget {
   void finished();
   void updateStatus(const TrainingRun& run);
   void updateTable();
-  static double stepsOf(const TrainingRun& run);
   void updateSamples();
   TrainingRun* runNamed(const QString& name);
   void loadBundledAblations();

@@ -2,6 +2,8 @@
 // One training run as the panel shows it: its metrics (read from metrics.jsonl, streamed live, or
 // followed while another process writes them) and where it lives.
 #include <QString>
+
+#include <cmath>
 #include <QStringList>
 
 #include "train/MetricsLog.h"
@@ -23,6 +25,8 @@ struct TrainingRun {
   qint64 parameters() const { return log.parameters; }
   double finalTest() const { return log.finalTest(); }
   double bestTest() const { return log.bestTest(); }
+  // The run's length: the checkpoint step of its end event, else its last logged step (NaN: none).
+  double steps() const { return !std::isnan(log.endStep) ? log.endStep : points().empty() ? NAN : points().back().step; }
   bool addLine(const QByteArray& line) { return log.addLine(line.toStdString()); }
   // Reads RUN_DIR/metrics.jsonl; *error says why nothing could be read.
   static TrainingRun load(const QString& dir, QString* error = nullptr);
