@@ -49,16 +49,24 @@ if [ "$mode" = fuzz ]; then
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:halt_on_error=1"
   export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$PWD/installer/lsan-readers.supp:print_suppressions=0"
   seconds="${FLOWPP_FUZZ_SECONDS:-25}"
-  for program in build-fuzz/tests/fuzz/fuzz_*; do
-    [ -f "$program" ] && [ -x "$program" ] || continue
-    reader="${program##*/fuzz_}"
+  # One reader per core at a time (each fuzzer runs on one thread). A crash, a sanitizer report, an
+  # input taking over 10 s or more than 4 GiB fails the run; the input that did it is left in
+  # build-fuzz/ (crash-*, timeout-*, oom-*) to replay, and its log in build-fuzz/logs/.
+  mkdir -p build-fuzz/logs
+  fuzz_one() {
+    local program="$1" reader="${1##*/fuzz_}"
     mkdir -p "build-fuzz/corpus/$reader"
-    echo "fuzz: $reader for $seconds s"
-    # A crash, a sanitizer report, an input taking over 10 s or more than 4 GiB fails the run; the
-    # input that did it is left in build-fuzz/ (crash-*, timeout-*, oom-*) to replay.
-    (cd build-fuzz && "../$program" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-      "corpus/$reader" "$seeds/$reader" 2>&1 | tail -n 12)
-  done
+    if (cd build-fuzz && "../$program" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+          "corpus/$reader" "$seeds/$reader" > "logs/$reader.log" 2>&1); then
+      echo "fuzz: $reader for $seconds s: $(grep -m1 '^Done' "build-fuzz/logs/$reader.log")"
+    else
+      echo "fuzz: $reader FAILED:"; tail -n 40 "build-fuzz/logs/$reader.log"; return 1
+    fi
+  }
+  export -f fuzz_one
+  export seconds seeds
+  find build-fuzz/tests/fuzz -maxdepth 1 -name 'fuzz_*' -type f -perm -u+x | sort |
+    xargs -P "$(nproc)" -I{} bash -c 'fuzz_one "$@"' _ {}
   exit
 fi
 

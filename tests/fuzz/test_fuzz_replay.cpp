@@ -289,6 +289,14 @@ class TestFuzzReplay : public QObject {
     inputs.push_back(save(z));
     inputs.push_back(save(normal({8, 2})));
     inputs.push_back(save(torch::zeros({0, 8, 2, 2})));
+    // A zip64 end record whose directory offset disagrees with the plain end record's: LibTorch's
+    // zip reader trusts it and read past the buffer (found by libFuzzer, 2026-12-05).
+    auto bad = save(normal({2, 8, 2, 2}));
+    const auto record = bad.rfind(std::string("PK\x06\x06", 4));
+    QVERIFY(record != std::string::npos);
+    for (size_t i = 0; i < 8; ++i) bad[record + 48 + i] = '\xff';
+    QVERIFY(runTarget(Target::Latents, bad) == Outcome::Refused);
+    inputs.push_back(bad);
     std::remove(path.c_str());
     replay(Target::Latents, inputs);
   }
