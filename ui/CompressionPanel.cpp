@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "JobProgress.h"
 #include "PixelView.h"
 
 namespace flowpp::ui {
@@ -125,12 +126,8 @@ void CompressionPanel::showJobState(JobKind kind, JobState state, qint64 done, q
   if (kind == JobKind::CodeLengths)
     state_->setText(state == JobState::Waiting || state == JobState::Running ? tr("Coding the image…") : QString());
   if (kind != JobKind::Compression) return;
-  const bool active = state == JobState::Waiting || state == JobState::Running;
-  progress_->setVisible(active);
-  cancel_->setVisible(active);
+  const bool active = showJobProgress(progress_, cancel_, state, done, total);
   compress_->setEnabled(!active);
-  progress_->setRange(0, total > 0 ? 1000 : 0);
-  if (total > 0) progress_->setValue(int(1000 * done / total));
   if (active) datasetResult_->setText(tr("Compressing %1 images: each is coded, then the file is decoded and compared…").arg(dataset_.size()));
   if (state == JobState::Failed) datasetResult_->setText(tr("Compression failed; nothing was written (see the message above)."));
 }

@@ -16,6 +16,7 @@
 #include "Charts.h"
 #include "ColourBar.h"
 #include "ImageGrid.h"
+#include "JobProgress.h"
 #include "PixelView.h"
 #include "PixelsImage.h"
 
@@ -109,15 +110,11 @@ void DequantPanel::request() {
 
 void DequantPanel::showJobState(JobKind kind, JobState state, qint64 done, qint64 total) {
   if (kind != JobKind::Dequant) return;
-  const bool active = state == JobState::Waiting || state == JobState::Running;
   const bool background = draws_->value() > ModelSession::kInteractiveDraws;
   state_->setText(state == JobState::Waiting ? tr("Waiting for the worker…")
                   : state == JobState::Running ? tr("Drawing u ~ q(u|x)…")
                   : state == JobState::Cancelled && background ? tr("Cancelled; showing the previous draws.") : QString());
-  progress_->setVisible(active && background);
-  cancel_->setVisible(active && background);
-  progress_->setRange(0, total > 0 ? 1000 : 0);
-  if (total > 0) progress_->setValue(int(1000 * done / total));
+  showJobProgress(progress_, cancel_, state, done, total, background);
 }
 
 void DequantPanel::showResult(const DequantReport& r) {

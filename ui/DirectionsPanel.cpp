@@ -13,6 +13,7 @@
 
 #include <algorithm>
 
+#include "JobProgress.h"
 #include "PixelView.h"
 #include "PixelsImage.h"
 
@@ -172,12 +173,8 @@ void DirectionsPanel::showDirections(const LatentDirectionsInfo& info) {
 
 void DirectionsPanel::showJobState(JobKind kind, JobState state, qint64 done, qint64 total) {
   if (kind != JobKind::LatentDirections) return;
-  const bool active = state == JobState::Waiting || state == JobState::Running;
-  progress_->setVisible(active);
-  cancel_->setVisible(active);
+  const bool active = showJobProgress(progress_, cancel_, state, done, total);
   compute_->setEnabled(!active);
-  progress_->setRange(0, total > 0 ? 1000 : 0);
-  if (total > 0) progress_->setValue(int(1000 * done / total));
   if (active) state_->setText(tr("Encoding the data set's images…"));
   if (state == JobState::Failed) state_->setText(tr("Could not compute the directions (see the message above)."));
 }
