@@ -192,7 +192,8 @@ void addCompress(CLI::App& app) {
   cmd->add_flag("--each", a->each, "One .fppz file per image, in the new folder --out (each the smaller of the flow's code and a classical codec's)");
   addResizeFlag(cmd, a->resize);
   cmd->callback([a] {
-    if (a->data.empty() == a->inputs.empty()) throw UsageError("give image files or folders, or --data, but not both");
+    if (a->data.empty() && a->inputs.empty()) throw UsageError("nothing to compress: give image files or folders, or --data");
+    if (!a->data.empty() && !a->inputs.empty()) throw UsageError("give image files or folders, or --data, but not both");
     if (a->out.empty()) a->out = defaultArchivePath(a->inputs);
     if (a->out.empty()) throw UsageError("--out: name the .fppz file to write");
     if (!a->each && fs::exists(a->out)) throw UsageError("--out " + a->out + ": exists; name a new file (nothing is overwritten)");

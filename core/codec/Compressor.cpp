@@ -316,6 +316,8 @@ DecompressResult decompressArchive(FlowPlusPlus model, const std::string& file, 
     r.names = std::move(a.names);
     r.header = h;
     r.header.channels = r.images.size(1), r.header.height = r.images.size(2), r.header.width = r.images.size(3);
+    r.note = std::string("the file holds a ") + classicalName(classicalOf(h.payload)) +
+             " image (smaller than the flow's code of one image alone); the model was not needed";
     return r;
   }
   const auto& config = model->config();
