@@ -1,5 +1,7 @@
 #include "Charts.h"
 
+#include <cmath>
+
 #include <QtCharts/QAreaSeries>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
@@ -32,6 +34,15 @@ QChart* histogramChart(const QString& title, const QVector<double>& counts, doub
   x->setTitleText(xTitle);
   auto* y = new QValueAxis;
   y->setRange(0, std::max(top, referenceLevel) * 1.1 + 1e-12);
+  if (!density) {
+    // Counts are whole numbers: whole-number ticks from 0 (not 49.8 and 138.6).
+    const double step = std::max(1.0, niceStep(y->max(), 5));
+    y->setRange(0, std::ceil(y->max() / step) * step);
+    y->setTickType(QValueAxis::TicksDynamic);
+    y->setTickAnchor(0);
+    y->setTickInterval(step);
+    y->setLabelFormat("%d");
+  }
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(y, Qt::AlignLeft);
   area->attachAxis(x);
@@ -78,6 +89,14 @@ QChartView* makeChartView(QChart* chart) {
   view->setRenderHint(QPainter::Antialiasing);
   view->setMinimumHeight(150);
   return view;
+}
+
+double niceStep(double span, int ticks) {
+  if (!(span > 0) || ticks < 1) return 1;
+  const double raw = span / ticks, power = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0})
+    if (m * power >= raw) return m * power;
+  return 10 * power;
 }
 
 }  // namespace flowpp::ui

@@ -11,6 +11,8 @@ namespace flowpp::ui {
 QChart* histogramChart(const QString& title, const QVector<double>& counts, double lo, double hi, bool density,
                        double referenceLevel = -1, double marker = qQNaN(), const QString& xTitle = {});
 QChartView* makeChartView(QChart* chart);
+// A tick step for `span` with about `ticks` ticks: 1, 2 or 5 times a power of ten.
+double niceStep(double span, int ticks);
 // An empty chart that says what will appear in it.
 QChart* placeholderChart(const QString& whatWillAppear);
 // Shows `chart` in `view` and only then deletes the chart the view showed before (deleting it

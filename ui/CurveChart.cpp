@@ -1,4 +1,6 @@
 #include "CurveChart.h"
+
+#include "Charts.h"
 #include "ExportFile.h"
 
 #include <QFile>
@@ -29,13 +31,7 @@ QColor CurveChart::runColour(int index) {
   return QColor::fromHsvF(hue, 0.75, 0.8 - 0.15 * ((index / kPalette.size()) % 2));
 }
 
-double CurveChart::niceStep(double span, int ticks) {
-  if (!(span > 0) || ticks < 1) return 1;
-  const double raw = span / ticks, power = std::pow(10.0, std::floor(std::log10(raw)));
-  for (double m : {1.0, 2.0, 5.0})
-    if (m * power >= raw) return m * power;
-  return 10 * power;
-}
+double CurveChart::niceStep(double span, int ticks) { return ui::niceStep(span, ticks); }
 
 CurveChart::CurveChart(QWidget* parent) : QChartView(new QChart, parent) {
   setRenderHint(QPainter::Antialiasing);

@@ -17,6 +17,7 @@
 #include <fstream>
 
 #include "../TestMain.h"
+#include "Charts.h"
 #include "CurveChart.h"
 #include "LikelihoodPanel.h"
 #include "RunHelpers.h"
@@ -177,6 +178,15 @@ class TestTrainingPanel : public QObject {
     QVERIFY2(qFuzzyCompare(mantissa, 1.0) || qFuzzyCompare(mantissa, 2.0) || qFuzzyCompare(mantissa, 5.0), qPrintable(QString::number(interval)));
     const double anchorTicks = x->tickAnchor() / interval;
     QVERIFY2(std::abs(anchorTicks - std::round(anchorTicks)) < 1e-9, qPrintable(QString::number(x->tickAnchor())));  // ticks at multiples
+
+    // A histogram of counts has whole-number ticks from 0 (it showed 49.8 and 138.6).
+    std::unique_ptr<QChart> histogram(histogramChart("counts", {3, 17, 126, 41}, 0.0, 1.0, false));
+    auto* counts = qobject_cast<QValueAxis*>(histogram->axes(Qt::Vertical).value(0));
+    QVERIFY(counts);
+    QCOMPARE(counts->labelFormat(), QString("%d"));
+    QCOMPARE(counts->tickAnchor(), 0.0);
+    QVERIFY(counts->tickInterval() >= 1 && counts->tickInterval() == std::round(counts->tickInterval()));
+    QVERIFY(counts->max() >= 126 && std::fmod(counts->max(), counts->tickInterval()) == 0);
   }
 
   void attentionBoxShowsPerStageTruth() {
