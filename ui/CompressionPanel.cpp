@@ -1,6 +1,7 @@
 #include "CompressionPanel.h"
 
 #include <QFileDialog>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -14,8 +15,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ColourBar.h"
 #include "JobProgress.h"
 #include "PixelView.h"
+#include "PixelsImage.h"
+#include "explore/Statistics.h"
 
 namespace flowpp::ui {
 
@@ -31,6 +35,7 @@ QTableWidget* makeTable(const QStringList& headers) {
   // As tall as its rows: the tables never scroll, and the image takes the room left.
   t->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
   t->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  t->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   t->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
   return t;
 }
@@ -51,11 +56,26 @@ CompressionPanel::CompressionPanel(ModelSession* session, QWidget* parent) : QWi
   index_->setEnabled(false);
   index_->setToolTip(tr("Image of the open data set"));
   image_ = new PixelView;
+  image_->setToolTip(tr("The image being coded"));
+  codedMap_ = new PixelView;
+  codedMap_->setToolTip(tr("Bits each pixel adds to the file: the coder's stack, measured before and after each of the "
+                           "pixel's values is coded in every layer (the noise popped, each layer's local bits-back step, "
+                           "z pushed), summed per pixel"));
+  modelMap_ = new PixelView;
+  modelMap_->setToolTip(tr("The model's −log₂ of the pixel's share of p(x + u) / q(u | x) for the same noise u: the "
+                           "Likelihood tab's heatmap for this one draw"));
+  scale_ = new ColourBar(tr("bits/px"));
+  scale_->setMinimumWidth(scale_->sizeHint().width());
+  scale_->setToolTip(tr("One colour scale for both maps: from the lowest pixel to the 99th percentile"));
+  mapNote_ = new QLabel;
+  mapNote_->setWordWrap(true);
+  pixel_ = new QLabel(tr("Hover a map for a pixel's values"));
   state_ = new QLabel;
   summary_ = new QLabel;
   summary_->setWordWrap(true);
-  sizes_ = makeTable({tr("Lossless file of this image"), tr("bytes"), tr("bits/dim"), tr("size")});
-  ledger_ = makeTable({tr("Bits-back step (coding this image inside an archive)"), tr("bits"), tr("bits/dim")});
+  sizes_ = makeTable({tr("File of this image"), tr("bytes"), tr("bits/dim"), tr("size")});
+  sizes_->horizontalHeaderItem(0)->setToolTip(tr("Each row is a real file of this image's pixels, or a bound (not a file)"));
+  ledger_ = makeTable({tr("Bits-back step (inside an archive)"), tr("bits"), tr("bits/dim")});
   save_ = new QPushButton(tr("&Save as .fppz…"));
   save_->setToolTip(tr("Write this image's one-image .fppz file (flowpp decompress restores it exactly)"));
   save_->setEnabled(false);
@@ -82,8 +102,28 @@ CompressionPanel::CompressionPanel(ModelSession* session, QWidget* parent) : QWi
   tables->addWidget(sizes_);
   tables->addWidget(ledger_);
   tables->addStretch(1);
+  auto caption = [](const QString& text) {
+    auto* l = new QLabel(text);
+    l->setAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+    l->setWordWrap(true);
+    return l;
+  };
+  // Left: the image and its two maps in a row, what they say, and the summary; right: the tables.
+  auto* maps = new QGridLayout;
+  maps->addWidget(caption(tr("Image")), 0, 0);
+  maps->addWidget(caption(tr("Coded: bits in the file")), 0, 1);
+  maps->addWidget(caption(tr("Model: −log₂ p, same noise")), 0, 2);
+  maps->addWidget(image_, 1, 0);
+  maps->addWidget(codedMap_, 1, 1);
+  maps->addWidget(modelMap_, 1, 2);
+  maps->addWidget(scale_, 1, 3);
+  maps->addWidget(pixel_, 2, 0, 1, 4);
+  maps->addWidget(mapNote_, 3, 0, 1, 4);
+  maps->addWidget(summary_, 4, 0, 1, 4);
+  maps->setRowStretch(1, 3);
+  maps->setRowStretch(5, 1);
   auto* middle = new QHBoxLayout;
-  middle->addWidget(image_, 1);
+  middle->addLayout(maps, 2);
   middle->addLayout(tables, 3);
   auto* bottom = new QHBoxLayout;
   bottom->addWidget(compress_);
@@ -93,12 +133,13 @@ CompressionPanel::CompressionPanel(ModelSession* session, QWidget* parent) : QWi
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
   layout->addLayout(middle, 1);
-  layout->addWidget(summary_);
   layout->addLayout(bottom);
   layout->addWidget(datasetResult_);
   layout->addStretch(0);
 
   connect(index_, &QSpinBox::valueChanged, this, &CompressionPanel::request);
+  connect(codedMap_, &PixelView::hovered, this, &CompressionPanel::showPixel);
+  connect(modelMap_, &PixelView::hovered, this, &CompressionPanel::showPixel);
   connect(save_, &QPushButton::clicked, this, &CompressionPanel::saveImageFile);
   connect(compress_, &QPushButton::clicked, this, &CompressionPanel::compressDataset);
   connect(cancel_, &QPushButton::clicked, this, [this] { session_->cancel(JobKind::Compression); });
@@ -117,9 +158,8 @@ void CompressionPanel::setDataset(const QVector<QImage>& images) {
 
 void CompressionPanel::request() {
   if (!session_->hasModel() || dataset_.isEmpty()) return;
-  const QImage image = dataset_.value(index_->value());
-  image_->setImage(image);
-  session_->requestCodeLengths({image});
+  // The image, its maps and its tables change together when its result arrives (showResult).
+  session_->requestCodeLengths({dataset_.value(index_->value())});
 }
 
 void CompressionPanel::showJobState(JobKind kind, JobState state, qint64 done, qint64 total) {
@@ -134,9 +174,11 @@ void CompressionPanel::showJobState(JobKind kind, JobState state, qint64 done, q
 
 void CompressionPanel::showResult(const CodeLengthReport& r) {
   last_ = r;
+  image_->setImage(r.image);
   save_->setEnabled(!r.singleFile.isEmpty());
   showSizes(r);
   showLedger(r);
+  showMaps(r);
   summary_->setText(tr("Inside an archive this image costs <b>%1 bits/dim</b> (%2 bytes), the model's bound for the same "
                        "noise is %3 bits/dim: the file's size is the bound, plus a fraction of a bit. Alone, the flow's "
                        "code also pays the %4 bits/dim the stack lends it at the start, so the one-image file holds the "
@@ -196,6 +238,36 @@ void CompressionPanel::showLedger(const CodeLengthReport& r) {
   ledger_->setRowCount(0);
   for (int i = 0; i < int(rows.size()); ++i)
     setRow(ledger_, i, {rows[size_t(i)].first, QString::number(rows[size_t(i)].second, 'f', 1), QString::number(rows[size_t(i)].second / d, 'f', 3)}, tip);
+}
+
+void CompressionPanel::showMaps(const CodeLengthReport& r) {
+  if (r.codedBits.empty() || r.codedBits.size() != r.modelBits.size()) return;
+  std::vector<double> all = r.codedBits;
+  all.insert(all.end(), r.modelBits.begin(), r.modelBits.end());
+  const double lo = *std::min_element(all.begin(), all.end()), hi = std::max(lo + 1e-9, quantileOf(all, 0.99));
+  codedMap_->setImage(heatmapImage(r.codedBits, r.width, r.height, lo, hi));
+  modelMap_->setImage(heatmapImage(r.modelBits, r.width, r.height, lo, hi));
+  scale_->setRange(lo, hi, 1);
+  std::vector<double> diff(r.codedBits.size());
+  for (size_t i = 0; i < diff.size(); ++i) diff[i] = std::abs(r.codedBits[i] - r.modelBits[i]);
+  double mean = 0;
+  for (double d : diff) mean += d / double(diff.size());
+  mapNote_->setText(tr("Per pixel the file's bits follow the model's map: they differ by %1 bits on average (%2 at most) "
+                       "— the coding overhead of the local bits-back steps.")
+                        .arg(mean, 0, 'f', 3)
+                        .arg(*std::max_element(diff.begin(), diff.end()), 0, 'f', 2));
+  showPixel(-1, -1);
+}
+
+void CompressionPanel::showPixel(int x, int y) {
+  if (x < 0 || y < 0 || last_.codedBits.empty() || x >= last_.width || y >= last_.height)
+    return pixel_->setText(tr("Hover a map for a pixel's values"));
+  const size_t at = size_t(y) * size_t(last_.width) + size_t(x);
+  pixel_->setText(tr("pixel (%1, %2): %3 bits in the file, model %4 bits")
+                      .arg(x)
+                      .arg(y)
+                      .arg(last_.codedBits[at], 0, 'f', 3)
+                      .arg(last_.modelBits[at], 0, 'f', 3));
 }
 
 void CompressionPanel::saveImageFile() {

@@ -1,7 +1,7 @@
 #pragma once
 // Bits/dim as bytes: what one image of the open data set costs when the model codes it losslessly
 // (bits-back coding, codec/), beside the classical codecs' files of the same pixels; the bits-back
-// ledger of where the bits go; the image saved as a .fppz file; and the whole data set compressed
+// ledger of where the bits go, per step and per pixel (beside the model's heatmap for the same noise); the image saved as a .fppz file; and the whole data set compressed
 // into one .fppz in the background, with progress and cancel.
 #include <QWidget>
 
@@ -15,6 +15,7 @@ class QTableWidget;
 
 namespace flowpp::ui {
 
+class ColourBar;
 class PixelView;
 
 class CompressionPanel : public QWidget {
@@ -33,6 +34,8 @@ class CompressionPanel : public QWidget {
   void showResult(const CodeLengthReport& r);
   void showSizes(const CodeLengthReport& r);
   void showLedger(const CodeLengthReport& r);
+  void showMaps(const CodeLengthReport& r);
+  void showPixel(int x, int y);
   void showJobState(JobKind kind, JobState state, qint64 done, qint64 total);
   void showCompression(const CompressionReport& r);
   void saveImageFile();
@@ -41,7 +44,9 @@ class CompressionPanel : public QWidget {
   ModelSession* session_;
   QVector<QImage> dataset_;
   QSpinBox* index_;
-  PixelView* image_;
+  PixelView *image_, *codedMap_, *modelMap_;
+  ColourBar* scale_;
+  QLabel *mapNote_, *pixel_;
   QTableWidget *sizes_, *ledger_;
   QLabel *state_, *summary_, *datasetResult_;
   QPushButton *save_, *compress_, *cancel_;

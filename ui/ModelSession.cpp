@@ -355,10 +355,15 @@ quint64 ModelSession::requestCodeLengths(const CodeLengthRequest& request) {
     auto& model = d_->interactive.model;
     const auto c = codec::imageCodeLengths(model, quantize(Private::toImage8(r.image, model), model->config().nBits).to(torch::kLong));
     CodeLengthReport report;
+    report.image = r.image;
     report.dims = c.dims;
     report.noiseBits = c.ledger.noiseBits, report.dequantizerBits = c.ledger.dequantizerBits;
     report.flowBits = c.ledger.flowBits, report.priorBits = c.ledger.priorBits, report.netBits = c.ledger.net();
     report.boundBits = c.boundBits, report.singleFlowBits = c.singleFlowBits;
+    report.height = int(c.codedPixelBits.size(1)), report.width = int(c.codedPixelBits.size(2));
+    const auto coded = c.codedPixelBits.sum(0).contiguous(), modelled = c.modelPixelBits.sum(0).contiguous();
+    report.codedBits.assign(coded.data_ptr<double>(), coded.data_ptr<double>() + coded.numel());
+    report.modelBits.assign(modelled.data_ptr<double>(), modelled.data_ptr<double>() + modelled.numel());
     report.singleFile = QByteArray(c.singleFile.data(), qsizetype(c.singleFile.size()));
     report.singleCodedWith = QString::fromStdString(c.singleCodedWith);
     for (const auto& k : c.classical) {

@@ -56,10 +56,15 @@ struct CodeLengthRequest {
 };
 
 struct CodeLengthReport {
+  QImage image;  // the request's image
   qint64 dims = 0;
   // The bits-back ledger of coding the image inside an archive, in bits (codec::CodingLedger).
   double noiseBits = 0, dequantizerBits = 0, flowBits = 0, priorBits = 0, netBits = 0;
   double boundBits = 0;        // the model's bound for the same noise
+  // Bits per pixel (channels summed), row-major [height, width]: the coder's stack growth charged to
+  // each pixel, and the model's heatmap terms for the same noise.
+  int width = 0, height = 0;
+  std::vector<double> codedBits, modelBits;
   double singleFlowBits = 0;   // the flow's one-image file (initial bits included)
   QByteArray singleFile;       // the one-image .fppz (the smaller of flow and classical)
   QString singleCodedWith;

@@ -20,12 +20,14 @@ ImageCodeLengths imageCodeLengths(FlowPlusPlus model, const torch::Tensor& image
   std::mt19937_64 bits(seed);
   for (int64_t i = 0; i < 4 * r.dims; ++i) stack.pushBits(uint32_t(bits() & 0xffff), 16);
   ModelCoder coder(model);
+  r.ledger.mapPixels = true;
   const auto batch = coder.encode(stack, image.unsqueeze(0), &r.ledger);
-  r.boundBits = -model->logLikelihood(image.unsqueeze(0).to(torch::kFloat), false, batch.noise.to(torch::kFloat))
-                     .logp.to(torch::kDouble)
-                     .sum()
-                     .item<double>() /
-                std::log(2.0);
+  r.codedPixelBits = r.ledger.pixelBits[0];
+  // The model's own per-sub-pixel terms (FlowPlusPlusImpl::logLikelihood) for the noise the coder drew.
+  const auto lik = model->logLikelihood(image.unsqueeze(0).to(torch::kFloat), true, batch.noise.to(torch::kFloat));
+  r.modelPixelBits = torch::zeros_like(r.codedPixelBits);
+  for (const auto& term : lik.terms) r.modelPixelBits -= term.map[0].to(torch::kDouble).cpu() / std::log(2.0);
+  r.boundBits = -lik.logp.to(torch::kDouble).sum().item<double>() / std::log(2.0);
 
   CompressOptions o;
   o.modelBound = false;

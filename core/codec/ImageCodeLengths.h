@@ -19,6 +19,8 @@ struct ImageCodeLengths {
   int64_t dims = 0;            // sub-pixels of the image
   CodingLedger ledger;         // bits, coded inside an archive
   double boundBits = 0;        // -log2 p(x + u) + log2 q(u | x) for the noise the coder drew
+  torch::Tensor codedPixelBits;  // [C, H, W] float64: the ledger's bits per sub-pixel (sums to ledger.net())
+  torch::Tensor modelPixelBits;  // [C, H, W] float64: the model's heatmap terms for the same noise (sums to boundBits)
   std::string singleFile;      // the one-image .fppz (codec/Compressor: the smaller of flow and classical)
   std::string singleCodedWith; // "flow" or the classical codec it holds
   double singleFlowBits = 0;   // the one-image file with the flow's code: initial bits and header included

@@ -70,21 +70,37 @@ struct ModelCoder::Impl {
   CoderOptions options;
   double levels;
 
+  // While encoding with a pixel map: bits per sub-pixel of the batch (image layout). Each coded
+  // element's stack growth is charged to the sub-pixel it came from; layers that only move elements
+  // (squeezes, splits) move an `origin` tensor of those indices too.
+  double* pixelBits = nullptr;
+
   Impl(FlowPlusPlus m, CoderOptions o) : model(std::move(m)), options(o), levels(std::ldexp(1.0, model->config().nBits)) {
     model->eval();
   }
 
+  void charge(const std::vector<double>& costs, const Tensor& origin) {
+    const auto o = origin.contiguous();
+    const int64_t* op = o.data_ptr<int64_t>();
+    for (size_t e = 0; e < costs.size(); ++e) pixelBits[op[e]] += costs[e];
+  }
+
   // ---- One elementwise layer, over the elements in `order` (encoding order; decoding reverses it).
 
-  Tensor encodeMap(AnsStack& s, const Tensor& in, const ElementMap& f, const std::vector<int64_t>& order) {
+  // With `costs`, each element's stack growth in bits (indexed like the tensor).
+  Tensor encodeMap(AnsStack& s, const Tensor& in, const ElementMap& f, const std::vector<int64_t>& order,
+                   std::vector<double>* costs = nullptr) {
     auto x = in.contiguous();
     auto out = torch::empty_like(x);
     const int64_t* xp = x.data_ptr<int64_t>();
     int64_t* yp = out.data_ptr<int64_t>();
+    if (costs) costs->assign(size_t(x.numel()), 0.0);
     for (int64_t e : order) {
+      const double before = costs ? s.bits() : 0.0;
       const auto v = f.forward(e, gridValue(xp[e]));
       yp[e] = popGaussian(s, {v.y, options.sigma * v.slope, f.outLo, f.outHi});
       pushGaussian(s, xp[e], {f.inverse(e, gridValue(yp[e])), options.sigma, {}, {}});
+      if (costs) (*costs)[size_t(e)] = s.bits() - before;
     }
     return out;
   }
@@ -103,10 +119,16 @@ struct ModelCoder::Impl {
     return in;
   }
 
-  Tensor codeMap(AnsStack& s, const Tensor& t, const ElementMap& f, bool encoding) {
+  // `origin` (encoding with a pixel map only): the sub-pixel each element of `t` came from.
+  Tensor codeMap(AnsStack& s, const Tensor& t, const ElementMap& f, bool encoding, const Tensor* origin = nullptr) {
     std::vector<int64_t> order(size_t(t.numel()));
     for (size_t i = 0; i < order.size(); ++i) order[i] = int64_t(i);
-    return encoding ? encodeMap(s, t, f, order) : decodeMap(s, t, f, order);
+    if (!encoding) return decodeMap(s, t, f, order);
+    if (!origin || !pixelBits) return encodeMap(s, t, f, order);
+    std::vector<double> costs;
+    auto out = encodeMap(s, t, f, order, &costs);
+    charge(costs, *origin);
+    return out;
   }
 
   // ---- The layers.
@@ -127,7 +149,10 @@ struct ModelCoder::Impl {
   // y = W x per position, as U (upper triangular, channels in increasing order: each uses the
   // channels after it, not yet changed), then L (unit lower, channels in decreasing order), then the
   // rows' permutation P^T (moves only).
-  Tensor codeConv(AnsStack& s, const Tensor& t, const InvConv1x1& conv, bool encoding) {
+  // With a pixel map, the convolution's bits are shared equally by the channels of each position and
+  // output channel j stays charged where input channel j was: it mixes the position's channels, and
+  // the model's heatmap (FlowPlusPlusImpl::logLikelihood) counts it the same way.
+  Tensor codeConv(AnsStack& s, const Tensor& t, const InvConv1x1& conv, bool encoding, const Tensor* origin = nullptr) {
     const auto lu = factorise(conv->weight().detach());
     const int64_t b = t.size(0), c = t.size(1), hw = t.size(2) * t.size(3);
     auto triangular = [&](const Tensor& in, bool upper, bool enc) {
@@ -157,7 +182,17 @@ struct ModelCoder::Impl {
         }
       if (enc) {
         // Encoding writes the outputs elsewhere, so `values` keeps the originals the shifts read.
-        return encodeMap(s, values, f, order);
+        if (!origin || !pixelBits) return encodeMap(s, values, f, order);
+        std::vector<double> costs;
+        auto out = encodeMap(s, values, f, order, &costs);
+        for (int64_t n = 0; n < b; ++n)
+          for (int64_t p = 0; p < hw; ++p) {
+            double sum = 0;
+            for (int64_t ch = 0; ch < c; ++ch) sum += costs[size_t((n * c + ch) * hw + p)];
+            for (int64_t ch = 0; ch < c; ++ch) costs[size_t((n * c + ch) * hw + p)] = sum / double(c);
+          }
+        charge(costs, *origin);
+        return out;
       }
       // Decoding restores in place, in reverse order: each shift reads channels already restored.
       auto restored = values.clone();
@@ -215,31 +250,39 @@ struct ModelCoder::Impl {
   }
 
   // A coupling group, as CouplingGroupImpl::forward applies it (and the reverse for decoding).
-  Tensor codeGroup(AnsStack& s, const Tensor& t, const CouplingGroup& group, const Tensor& context, bool encoding) {
+  Tensor codeGroup(AnsStack& s, const Tensor& t, const CouplingGroup& group, const Tensor& context, bool encoding,
+                   Tensor* origin = nullptr) {
     const auto split = group->options().split();
     auto [a, b] = splitHalves(t, split);
     a = a.contiguous(), b = b.contiguous();
     const auto& steps = group->steps();
-    auto coupling = [&](const Tensor& half, const Tensor& cond, const std::shared_ptr<CouplingImpl>& c, bool enc) {
+    auto coupling = [&](const Tensor& half, const Tensor& cond, const std::shared_ptr<CouplingImpl>& c, bool enc,
+                        const Tensor* halfOrigin) {
       auto raw = c->rawParameters(toFloat(cond), context);
-      return codeMap(s, half, couplingMap(raw, c->components(), half), enc);
+      return codeMap(s, half, couplingMap(raw, c->components(), half), enc, halfOrigin);
     };
     if (encoding) {
+      Tensor oa, ob;
+      if (origin) std::tie(oa, ob) = splitHalves(*origin, split);
+      Tensor* pa = origin ? &oa : nullptr;
+      Tensor* pb = origin ? &ob : nullptr;
       for (const auto& step : steps) {
-        a = codeMap(s, a, actNormMap(step.normA), true);
-        b = codeMap(s, b, actNormMap(step.normB), true);
-        if (step.convA) a = codeConv(s, a, step.convA, true);
-        if (step.convB) b = codeConv(s, b, step.convB, true);
-        b = coupling(b, a, step.coupling, true);
+        a = codeMap(s, a, actNormMap(step.normA), true, pa);
+        b = codeMap(s, b, actNormMap(step.normB), true, pb);
+        if (step.convA) a = codeConv(s, a, step.convA, true, pa);
+        if (step.convB) b = codeConv(s, b, step.convB, true, pb);
+        b = coupling(b, a, step.coupling, true, pb);
         std::swap(a, b);
+        std::swap(oa, ob);
       }
-      if (steps.size() % 2 == 1) std::swap(a, b);
+      if (steps.size() % 2 == 1) std::swap(a, b), std::swap(oa, ob);
+      if (origin) *origin = mergeHalves(oa, ob, split).contiguous();
       return mergeHalves(a, b, split);
     }
     if (steps.size() % 2 == 1) std::swap(a, b);
     for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
       std::swap(a, b);
-      b = coupling(b, a, it->coupling, false);
+      b = coupling(b, a, it->coupling, false, nullptr);
       if (it->convB) b = codeConv(s, b, it->convB, false);
       if (it->convA) a = codeConv(s, a, it->convA, false);
       b = codeMap(s, b, actNormMap(it->normB), false);
@@ -249,14 +292,21 @@ struct ModelCoder::Impl {
   }
 
   // y -> z through the main flow (encoding), or z -> y (decoding).
-  Tensor codeMainFlow(AnsStack& s, Tensor h, bool encoding) {
+  Tensor codeMainFlow(AnsStack& s, Tensor h, bool encoding, Tensor* origin = nullptr) {
     const double lv = levels;
     const ElementMap preprocess{[lv](int64_t, double y) { return logitForward(y, lv); },
                                 [lv](int64_t, double v) { return logitInverse(v, lv); }, {}, {}};
     const auto& stages = model->stages();
     if (encoding) {
-      h = codeMap(s, h, preprocess, true);
-      for (const auto& st : stages) h = st.squeeze ? spaceToDepth(h).contiguous() : codeGroup(s, h, st.group, {}, true);
+      h = codeMap(s, h, preprocess, true, origin);
+      for (const auto& st : stages) {
+        if (!st.squeeze) {
+          h = codeGroup(s, h, st.group, {}, true, origin);
+          continue;
+        }
+        h = spaceToDepth(h).contiguous();
+        if (origin) *origin = spaceToDepth(*origin).contiguous();
+      }
       return h;
     }
     for (auto it = stages.rbegin(); it != stages.rend(); ++it)
@@ -291,29 +341,55 @@ struct ModelCoder::Impl {
     };
     const auto x = xIn.to(torch::kLong).cpu().contiguous();
     const int64_t n = x.numel();
+    std::vector<double> map(book.mapPixels ? size_t(n) : 0);
+    pixelBits = book.mapPixels ? map.data() : nullptr;
+    struct Reset {
+      double*& p;
+      ~Reset() { p = nullptr; }
+    } reset{pixelBits};
+    // Costs of elements that are already in image layout (the noise): charged where they are.
+    auto chargeHere = [&](int64_t e, double before) {
+      if (pixelBits) pixelBits[e] += s.bits() - before;
+    };
+    const auto identity = torch::arange(n, torch::kLong).view(x.sizes());
     Tensor u, noise;
     if (auto dq = model->dequantizer()) {
       // Bits back: eps is popped with the prior of the dequantizer's noise, taking bits off the stack.
       const auto context = dq->context(x.to(torch::kFloat));
       auto eps = torch::empty_like(x);
-      for (int64_t e = 0; e < n; ++e) eps.data_ptr<int64_t>()[e] = popGaussian(s, {0.0, 1.0, {}, {}});
+      for (int64_t e = 0; e < n; ++e) {
+        const double before = s.bits();
+        eps.data_ptr<int64_t>()[e] = popGaussian(s, {0.0, 1.0, {}, {}});
+        chargeHere(e, before);
+      }
       account(book.noiseBits);
-      u = codeMap(s, codeGroup(s, eps, dq->flow(), context, true), sigmoidMap(), true);
+      auto origin = identity.clone();
+      Tensor* o = pixelBits ? &origin : nullptr;
+      u = codeMap(s, codeGroup(s, eps, dq->flow(), context, true, o), sigmoidMap(), true, o);
       account(book.dequantizerBits);
       noise = eps.to(torch::kDouble) * kGridStep;
     } else {
       u = torch::empty_like(x);
       for (int64_t e = 0; e < n; ++e) {
+        const double before = s.bits();
         const int64_t high = s.popBits(16), low = s.popBits(16);  // uniform u: 32 bits back
         u.data_ptr<int64_t>()[e] = high << 16 | low;
+        chargeHere(e, before);
       }
       account(book.noiseBits);
       noise = u.to(torch::kDouble) * kGridStep;
     }
-    const auto z = codeMainFlow(s, x * (int64_t(1) << kGridBits) + u, true).contiguous();
+    auto origin = identity.clone();
+    const auto z = codeMainFlow(s, x * (int64_t(1) << kGridBits) + u, true, pixelBits ? &origin : nullptr).contiguous();
     account(book.flowBits);
-    for (int64_t e = 0; e < z.numel(); ++e) pushGaussian(s, z.data_ptr<int64_t>()[e], {0.0, 1.0, {}, {}});
+    const int64_t* zOrigin = origin.data_ptr<int64_t>();
+    for (int64_t e = 0; e < z.numel(); ++e) {
+      const double before = s.bits();
+      pushGaussian(s, z.data_ptr<int64_t>()[e], {0.0, 1.0, {}, {}});
+      if (pixelBits) pixelBits[zOrigin[e]] += s.bits() - before;
+    }
     account(book.priorBits);
+    if (book.mapPixels) book.pixelBits = torch::from_blob(map.data(), x.sizes(), torch::kDouble).clone();
     return {noise, z.to(torch::kDouble) * kGridStep};
   }
 

@@ -46,6 +46,12 @@ struct CodingLedger {
   double dequantizerBits = 0;  // the dequantizer's flow and sigmoid, eps -> u
   double flowBits = 0;         // the main flow, x + u -> z (preprocessing included)
   double priorBits = 0;        // z pushed under N(0, I)
+  // With mapPixels set before encode: the same growth per sub-pixel of the batch ([B, C, H, W] bits,
+  // float64, summing to net()). An element moved by squeezes and splits is charged to the sub-pixel it
+  // came from; a 1x1 convolution's bits are shared equally by the channels of a position (as the
+  // model's heatmap counts them: FlowPlusPlusImpl::logLikelihood).
+  bool mapPixels = false;
+  torch::Tensor pixelBits;
   double net() const { return noiseBits + dequantizerBits + flowBits + priorBits; }
 };
 

@@ -234,6 +234,11 @@ class TestStudio : public QObject {
     QCOMPARE(r.dims, core.dims);
     QVERIFY2(std::abs(r.netBits - core.ledger.net()) < 1.0 && std::abs(r.boundBits - core.boundBits) < 0.1,
              qPrintable(QString("studio %1 / %2, core %3 / %4").arg(r.netBits).arg(r.boundBits).arg(core.ledger.net()).arg(core.boundBits)));
+    // The two maps are the core's per-pixel bits of the same image, one value per pixel.
+    QCOMPARE(int(r.codedBits.size()), int(data.images[0].numel()));
+    QCOMPARE(r.modelBits.size(), r.codedBits.size());
+    const auto coreCoded = core.codedPixelBits.sum(0).flatten();
+    for (int i : {0, 300, 783}) QVERIFY(std::abs(r.codedBits[size_t(i)] - coreCoded[i].item<double>()) < 0.05);
     const auto single = codec::decompressArchive(model.model, r.singleFile.toStdString(), "studio.fppz", {});
     QVERIFY(torch::equal(single.images[0], data.images[0]));
 
@@ -466,7 +471,7 @@ class TestStudio : public QObject {
 
   void screenshots_data() {
     QTest::addColumn<QSize>("size");
-    QTest::newRow("1600x1000") << QSize(1600, 1000);
+    QTest::newRow("1100x720") << QSize(1100, 720);
     QTest::newRow("800x560") << QSize(800, 560);
   }
   void screenshots() {
@@ -479,7 +484,7 @@ class TestStudio : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!w->likelihoodPanel()->lastResult().bits.empty(), 60000);
     QTRY_VERIFY_WITH_TIMEOUT(!w->dequantPanel()->lastResult().histogram.empty(), 120000);
     w->samplesPanel()->grid()->imageClicked(0);
-    const QString suffix = size.width() < 1000 ? "-small" : "";
+    const QString suffix = size.width() < 1000 ? "-800x560" : "-1100x720";
     screenshot(*w, w->samplesPanel(), "samples" + suffix);
     screenshot(*w, w->interpolationPanel(), "interpolation" + suffix);
     screenshot(*w, w->likelihoodPanel(), "likelihood" + suffix);
@@ -487,7 +492,8 @@ class TestStudio : public QObject {
     screenshot(*w, w->trainingPanel(), "training" + suffix);
     screenshot(*w, w->layersPanel(), "layers" + suffix);
     screenshot(*w, w->playgroundPanel(), "playground" + suffix);
-    QTRY_VERIFY_WITH_TIMEOUT(w->compressionPanel()->lastResult().dims > 0, 120000);
+    const QImage first = toQImage(toPixels(loadDataset(kFashionTest.toStdString(), 1).images[0]));
+    QTRY_VERIFY_WITH_TIMEOUT(w->compressionPanel()->lastResult().image == first, 120000);
     screenshot(*w, w->compressionPanel(), "compression" + suffix);
   }
 };
