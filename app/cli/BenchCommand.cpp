@@ -17,6 +17,7 @@
 #include "train/Distributed.h"
 #include "util/AtomicFile.h"
 #include "math/MixLogisticFused.h"
+#include "nn/ConvLayout.h"
 #include "nn/FlopCounter.h"
 #include "nn/FusedAttention.h"
 #include "model/Footprint.h"
@@ -256,6 +257,7 @@ void runBench(const BenchArgs& a) {
       {"fp32_peak_gflops", peak},
       {"blas_matmul_gflops", blasPeak},
       {"kernels", kernels::cpuKernels().isa},
+      {"conditioner_layout", useChannelsLast(x.to(torch::kFloat)) ? "channels-last" : "nchw"},
       {"exp_peak_gexp_per_sec", expPeak},
       // A convolution's backward is two products the size of its forward: a training step is at
       // least 3x the forward FLOPs, so at the fp32 peak no more than this many images/s.

@@ -6,6 +6,7 @@
 #include "codec/ElementMaps.h"
 #include "codec/GaussianCode.h"
 #include "flows/Partition.h"
+#include "nn/ConvLayout.h"
 #include "math/MixLogisticFused.h"
 
 namespace flowpp::codec {
@@ -418,8 +419,16 @@ struct ModelCoder::Impl {
 
 ModelCoder::ModelCoder(FlowPlusPlus model, CoderOptions options) : d_(std::make_shared<Impl>(std::move(model), options)) {}
 
-EncodedBatch ModelCoder::encode(AnsStack& stack, const torch::Tensor& x, CodingLedger* ledger) { return d_->encode(stack, x, ledger); }
+// The conditioners run NCHW in the codec: files record the kernel table and instruction sets their
+// floats depend on, not the layout, and files written before channels-last must still decode.
+EncodedBatch ModelCoder::encode(AnsStack& stack, const torch::Tensor& x, CodingLedger* ledger) {
+  ChannelsLastScope nchw(false);
+  return d_->encode(stack, x, ledger);
+}
 
-torch::Tensor ModelCoder::decode(AnsStack& stack, int64_t count) { return d_->decode(stack, count); }
+torch::Tensor ModelCoder::decode(AnsStack& stack, int64_t count) {
+  ChannelsLastScope nchw(false);
+  return d_->decode(stack, count);
+}
 
 }  // namespace flowpp::codec

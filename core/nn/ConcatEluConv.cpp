@@ -4,6 +4,7 @@
 #include <ATen/record_function.h>
 
 #include "kernels/CpuKernels.h"
+#include "nn/ConvLayout.h"
 #include "nn/ReferenceOps.h"
 
 namespace flowpp {
@@ -28,15 +29,20 @@ void call(const kernels::CpuKernels& k, const double* pos, const double* neg, co
   k.concatEluGradDouble(pos, neg, gPos, gNeg, gx, n);
 }
 
-// The runs of positions the kernels take: one per (image, channel) of x, [B, C, ...]; run r's
-// outputs are channel c of the first and of the second half of image b's 2C channels.
+// The runs the kernels take. NCHW: one per (image, channel) of x, [B, C, ...]; run r's outputs are
+// channel c of the first and of the second half of image b's 2C channels. Channels-last: one per
+// pixel, its C channels; the outputs are the pixel's first and second C of 2C.
 struct Runs {
   int64_t count, length, channels;
-  explicit Runs(const torch::Tensor& x)
-      : count(x.size(0) * x.size(1)), length(x.numel() / std::max<int64_t>(1, count)), channels(x.size(1)) {}
+  bool last;
+  Runs(const torch::Tensor& x, at::MemoryFormat format)
+      : count(x.size(0) * x.size(1)), length(x.numel() / std::max<int64_t>(1, count)), channels(x.size(1)),
+        last(format == at::MemoryFormat::ChannelsLast) {
+    if (last) count = x.numel() / std::max<int64_t>(1, channels), length = channels;
+  }
   int64_t in(int64_t r) const { return r * length; }
-  int64_t pos(int64_t r) const { return (r + r / channels * channels) * length; }
-  int64_t neg(int64_t r) const { return pos(r) + channels * length; }
+  int64_t pos(int64_t r) const { return last ? 2 * r * length : (r + r / channels * channels) * length; }
+  int64_t neg(int64_t r) const { return last ? pos(r) + length : pos(r) + channels * length; }
   int64_t grain() const { return std::max<int64_t>(1, 4096 / std::max<int64_t>(1, length)); }  // ~4k positions a task
 };
 
@@ -44,11 +50,12 @@ struct Runs {
 // per input (kernels/ConcatEluKernel.h).
 torch::Tensor concatEluValues(const torch::Tensor& xIn) {
   if (!useKernel(xIn)) return torch::elu(torch::cat({xIn, -xIn}, 1));
-  auto x = xIn.contiguous();
+  const auto format = denseFormat(xIn);
+  auto x = xIn.contiguous(format);
   auto sizes = x.sizes().vec();
   sizes[1] *= 2;
-  auto out = torch::empty(sizes, x.options());
-  const Runs runs(x);
+  auto out = torch::empty(sizes, x.options().memory_format(format));
+  const Runs runs(x, format);
   const auto& k = kernels::cpuKernels();
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "concat_elu", [&] {
     const scalar_t* in = x.data_ptr<scalar_t>();
@@ -66,11 +73,12 @@ torch::Tensor concatEluBackward(const torch::Tensor& eIn, const torch::Tensor& g
     auto halves = eIn.chunk(2, 1), gHalves = geIn.chunk(2, 1);
     return gHalves[0] * (halves[0].clamp_max(0) + 1) - gHalves[1] * (halves[1].clamp_max(0) + 1);
   }
-  auto e = eIn.contiguous(), ge = geIn.contiguous();
+  const auto format = denseFormat(eIn);
+  auto e = eIn.contiguous(format), ge = geIn.contiguous(format);
   auto sizes = e.sizes().vec();
   sizes[1] /= 2;
-  auto gx = torch::empty(sizes, e.options());
-  const Runs runs(gx);
+  auto gx = torch::empty(sizes, e.options().memory_format(format));
+  const Runs runs(gx, format);  // e's layout: with one channel, gx's alone is ambiguous
   const auto& k = kernels::cpuKernels();
   AT_DISPATCH_FLOATING_TYPES(e.scalar_type(), "concat_elu_backward", [&] {
     const scalar_t* ep = e.data_ptr<scalar_t>();

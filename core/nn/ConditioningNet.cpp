@@ -1,5 +1,6 @@
 #include "nn/ConditioningNet.h"
 
+#include "nn/ConvLayout.h"
 #include "util/Random.h"
 
 namespace flowpp {
@@ -17,9 +18,17 @@ ConditioningNetImpl::ConditioningNetImpl(const ConditioningNetOptions& o) {
 }
 
 torch::Tensor ConditioningNetImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
-  auto h = projIn_->forward(x);
-  for (auto& block : *blocks_) h = block->as<ConvAttnBlock>()->forward(h, context, posEmb_);
-  return projOut_->forward(h);
+  // Channels-last inside (nn/ConvLayout.h); the coupling gets NCHW parameters back.
+  const bool last = useChannelsLast(x);
+  const auto format = last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  // (An input of one channel is NCHW and channels-last at once, and so is proj_in's output: made
+  // channels-last explicitly.)
+  auto h = projIn_->forward(last ? x.contiguous(format) : x);
+  if (last) h = h.contiguous(format);
+  const auto c = last && context.defined() ? context.contiguous(format) : context;
+  for (auto& block : *blocks_) h = block->as<ConvAttnBlock>()->forward(h, c, posEmb_);
+  auto out = projOut_->forward(h);
+  return last ? out.contiguous() : out;
 }
 
 }  // namespace flowpp

@@ -11,7 +11,7 @@ LayerNorm2dImpl::LayerNorm2dImpl(int64_t channels) {
 // backward instead of the eight elementwise ops (and their saved tensors) of the written-out form.
 torch::Tensor LayerNorm2dImpl::forward(const torch::Tensor& x) {
   auto y = torch::layer_norm(x.permute({0, 2, 3, 1}), {x.size(1)}, gain_.view({-1}), bias_.view({-1}), 1e-5);
-  return y.permute({0, 3, 1, 2}).contiguous();
+  return y.permute({0, 3, 1, 2}).contiguous(x.suggest_memory_format());  // a channels-last x needs no copy
 }
 
 }  // namespace flowpp

@@ -18,6 +18,8 @@
 #include "model/VariationalDequantizer.h"
 #include "nn/DataInit.h"
 #include "nn/ConcatEluConv.h"
+#include "nn/ConditioningNet.h"
+#include "nn/ConvLayout.h"
 #include "nn/FusedAttention.h"
 #include "nn/GatedResidual.h"
 #include "nn/ReferenceOps.h"
@@ -411,18 +413,58 @@ class TestLayers : public QObject {
   // gradients of every input, in float64 (the 3x3 and 1x1 kernels the conditioner uses).
   void concatEluConvMatchesPlainInFloat64_data() {
     QTest::addColumn<int>("kernel");
-    QTest::newRow("3x3") << 3;
-    QTest::newRow("1x1") << 1;
+    QTest::addColumn<int>("channels");
+    QTest::addColumn<bool>("channelsLast");
+    QTest::newRow("3x3") << 3 << 3 << false;
+    QTest::newRow("1x1") << 1 << 3 << false;
+    // The conditioners' own layout (nn/ConvLayout.h): the kernels run per pixel; one channel is
+    // both layouts at once, and the backward must take the layout of the two-channel activation.
+    QTest::newRow("3x3 channels-last") << 3 << 3 << true;
+    QTest::newRow("1x1 channels-last") << 1 << 3 << true;
+    QTest::newRow("3x3 one channel, channels-last") << 3 << 1 << true;
   }
   void concatEluConvMatchesPlainInFloat64() {
     RandomScope rng(111);
     QFETCH(int, kernel);
-    auto x = (randn({2, 3, 5, 6}, torch::kDouble) * 2).requires_grad_();
-    auto weight = randn({4, 6, kernel, kernel}, torch::kDouble).requires_grad_();
+    QFETCH(int, channels);
+    QFETCH(bool, channelsLast);
+    const auto format = channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+    auto x = (randn({2, channels, 5, 6}, torch::kDouble) * 2).contiguous(format).requires_grad_();
+    auto weight = randn({4, 2 * channels, kernel, kernel}, torch::kDouble).requires_grad_();
     auto b = randn({4}, torch::kDouble).requires_grad_();
     auto w = randn({2, 4, 5, 6}, torch::kDouble);
     auto plain = torch::conv2d(torch::elu(torch::cat({x, -x}, 1)), weight, b, 1, kernel / 2);
     forEachKernelTable([&](const char*) { checkSameValuesAndGradients(plain, concatEluConv2d(x, weight, b), {x, weight, b}, w); });
+  }
+
+  // A whole conditioner (attention, context, one-channel input) in float32 with channels-last
+  // activations against the same network in float64 NCHW: values and input gradients within float32
+  // rounding, and its output is NCHW again for the coupling. FLOWPP_CHANNELS_LAST=0 is the old path.
+  void conditionerChannelsLastMatchesFloat64() {
+    RandomScope rng(123);
+    ConditionerOptions net;
+    net.filters = 16, net.blocks = 2, net.heads = 2, net.contextChannels = 8, net.dropout = 0;
+    ConditioningNet cond(ConditioningNetOptions(1, 5, 6, 4).net(net));
+    perturb(*cond, 0.1);
+    auto x = randn({3, 1, 6, 4}), context = randn({3, 8, 6, 4});
+    auto w = randn({3, 5, 6, 4});
+    cond->to(torch::kDouble);
+    auto x64 = x.to(torch::kDouble).requires_grad_();
+    auto out64 = cond->forward(x64, context.to(torch::kDouble));
+    auto g64 = torch::autograd::grad({(out64 * w.to(torch::kDouble)).sum()}, {x64})[0];
+    cond->to(torch::kFloat);
+    for (bool last : {true, false}) {
+      ChannelsLastScope layout(last);
+      QVERIFY(useChannelsLast(x) == last);
+      auto x32 = x.clone().requires_grad_();
+      auto out = cond->forward(x32, context);
+      QVERIFY(out.is_contiguous());
+      auto g = torch::autograd::grad({(out * w).sum()}, {x32})[0];
+      const double scale = out64.abs().max().item<double>(), gScale = g64.abs().max().item<double>();
+      QVERIFY2(maxAbsDiff(out.to(torch::kDouble), out64) < 1e-5 * scale, last ? "channels-last values" : "NCHW values");
+      QVERIFY2(maxAbsDiff(g.to(torch::kDouble), g64) < 1e-5 * gScale, last ? "channels-last gradient" : "NCHW gradient");
+    }
+    QVERIFY(!useChannelsLast(x.to(torch::kDouble)));  // float64 keeps NCHW (no oneDNN path)
   }
 
   // concat_elu's own kernel (one exponential per input) against elu(cat(x, -x)): float64 values and
@@ -435,6 +477,7 @@ class TestLayers : public QObject {
     auto w = randn({2, 6, 5, 7}, torch::kDouble);
     forEachKernelTable([&](const char* isa) {
       checkSameValuesAndGradients(torch::elu(torch::cat({x, -x}, 1)), concatElu(x), {x}, w);
+      QVERIFY(concatElu(x).is_contiguous(torch::MemoryFormat::ChannelsLast));  // the layout is kept
       auto x32 = x.detach().to(torch::kFloat).requires_grad_();
       auto e32 = concatElu(x32);
       QVERIFY2(maxAbsDiff(e32.to(torch::kDouble), torch::elu(torch::cat({x, -x}, 1))) < 1e-5, isa);
