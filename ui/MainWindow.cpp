@@ -63,6 +63,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Mode
   tabs_->addTab(playgroundTabs, tr("&Playground"));
   tabs_->addTab(page(compression_, "compression", explain::compression()), tr("Co&mpression"));
   tabs_->addTab(page(directions_, "directions", explain::directions()), tr("Di&rections"));
+  // A page's own keys (Space and "." in the playground) work as soon as it is shown, however it was
+  // reached (Alt+7, a click on the tab, the View menu): the keyboard focus moves into the page.
+  const QList<QWidget*> panels = {samples_, interpolation_, likelihood_, dequant_, layers_, training_, playgroundTabs,
+                                  compression_, directions_};
+  connect(tabs_, &QTabWidget::currentChanged, this, [this, panels, playgroundTabs](int i) {
+    if (i < 0 || i >= panels.size() || panels[i]->isAncestorOf(QApplication::focusWidget())) return;
+    QWidget* target = panels[i] == playgroundTabs ? playgroundTabs->currentWidget() : panels[i];
+    if (target == playgroundTabs->widget(0)) target = playground_;
+    target->setFocus();
+  });
   connect(playground_, &PlaygroundPanel::message, this, [this](const QString& m) { messages_->show(MessageBar::Kind::Error, m); });
   auto* central = new QWidget;
   auto* layout = new QVBoxLayout(central);

@@ -384,6 +384,26 @@ class TestStudio : public QObject {
     QVERIFY2(message.contains("truncated.fpp") && message.contains("bundled model instead"), qPrintable(message));
   }
 
+  // Alt+7 then Space starts the playground, and Space again pauses it: the page's keys work as
+  // soon as it is shown from the keyboard.
+  void spaceRunsThePlaygroundRightAfterAltSeven() {
+    auto w = openStudio();
+    QVERIFY(w);
+    w->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(w.get()));
+    auto* pg = w->playgroundPanel();
+    QTest::keyClick(w.get(), Qt::Key_7, Qt::AltModifier);
+    QTRY_VERIFY_WITH_TIMEOUT(pg->lastFrame().grid > 0, 30000);
+    QVERIFY(QApplication::focusWidget() == pg || pg->isAncestorOf(QApplication::focusWidget()));
+    QVERIFY(!pg->isRunning());
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Space);
+    QVERIFY(pg->isRunning());
+    QSignalSpy paused(pg, &PlaygroundPanel::paused);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Space);
+    QVERIFY(!pg->isRunning());
+    QVERIFY(paused.wait(10000));
+  }
+
   // The playground trains on its own thread while the GUI keeps drawing: frames arrive with growing
   // steps, Pause stops them, Reset starts again from step 0 with the same seed, a painted target is
   // accepted, and the 1-D dequantization fit shows learned noise closing the gap.
