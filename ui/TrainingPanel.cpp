@@ -98,6 +98,10 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   connect(controls, &ChartControls::message, status_, &QLabel::setText);
   right->addWidget(controls);
   right->addWidget(table_, 1);
+  verdict_ = new QLabel;
+  verdict_->setWordWrap(true);
+  verdict_->setVisible(false);
+  right->addWidget(verdict_);
   auto* layout = new QHBoxLayout(this);
   layout->addLayout(left, 1);
   layout->addLayout(right, 3);
@@ -362,31 +366,51 @@ void TrainingPanel::followLoadedRuns() {
 
 void TrainingPanel::updateTable() {
   table_->setRowCount(runs_.size());
+  QStringList tooClose;  // groups whose variants cannot be ordered
   for (int i = 0; i < runs_.size(); ++i) {
     const auto& r = runs_[i];
     const TrainingRun* full = nullptr;
     for (const auto& other : runs_)
       if (!r.variant.isEmpty() && other.group == r.group && other.variant == "full") full = &other;
     const double fin = r.finalTest(), best = r.bestTest(), ref = full ? full->finalTest() : qQNaN();
-    const QString delta = qIsNaN(fin) || qIsNaN(ref) || full == &r ? "–" : QString("%1%2").arg(fin >= ref ? "+" : "").arg(fin - ref, 0, 'f', 3);
+    const bool compared = !qIsNaN(fin) && !qIsNaN(ref) && full != &r;
+    const auto order = compared ? compareTests(fin, r.finalTestSe(), ref, full->finalTestSe()) : TestOrder::Unknown;
+    QString delta = compared ? QString("%1%2").arg(fin >= ref ? "+" : "").arg(fin - ref, 0, 'f', 3) : "–";
+    if (order == TestOrder::TooClose) {
+      delta = tr("≈ %1 (within noise)").arg(delta);
+      if (!tooClose.contains(r.group)) tooClose << r.group;
+    }
     const double steps = r.steps(), wall = r.points().empty() ? qQNaN() : r.points().back().wall;
     const QStringList cells = {r.name, r.parameters() > 0 ? QLocale().toString(r.parameters()) : tr("–"),
                                qIsNaN(fin) ? "–" : QString::number(fin, 'f', 3), qIsNaN(best) ? "–" : QString::number(best, 'f', 3), delta,
                                qIsNaN(steps) ? "–" : QString::number(steps), qIsNaN(wall) ? "–" : tr("%1 min").arg(wall / 60, 0, 'f', 1)};
     for (int c = 0; c < cells.size(); ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
+      if (c == 2 && std::isfinite(r.finalTestSe()))
+        item->setToolTip(tr("± %1: the standard error of this mean over the test images").arg(r.finalTestSe(), 0, 'f', 4));
       if (c == 4 && full && full != &r) {
         // The basis of the comparison: the same number of steps, or only the same time budget.
         const double fullSteps = full->steps();
-        item->setToolTip(steps == fullSteps ? tr("vs %1 after the same %2 steps (group: %3)").arg(full->name).arg(steps).arg(r.group)
-                                            : tr("vs %1 at different lengths: %2 steps here, %3 there (a time budget: the faster "
-                                                 "variant trained longer; compare with care)").arg(full->name).arg(steps).arg(fullSteps));
-        if (steps != fullSteps) item->setText(cells[c] + tr(" (≠ steps)"));
+        QString tip = steps == fullSteps ? tr("vs %1 after the same %2 steps (group: %3)").arg(full->name).arg(steps).arg(r.group)
+                                         : tr("vs %1 at different lengths: %2 steps here, %3 there (a time budget: the faster "
+                                              "variant trained longer; compare with care)").arg(full->name).arg(steps).arg(fullSteps);
+        if (order == TestOrder::TooClose)
+          tip += tr(". The difference is within two standard errors of the two test estimates (±%1): too close to order.")
+                     .arg(2 * std::hypot(r.finalTestSe(), full->finalTestSe()), 0, 'f', 3);
+        item->setToolTip(tip);
+        if (steps != fullSteps) item->setText(item->text() + tr(" (≠ steps)"));
       }
       table_->setItem(i, c, item);
     }
   }
+  verdict_->setVisible(!tooClose.isEmpty());
+  verdict_->setText(tr("<b>Too short to order:</b> in %1 some variants differ from the full model by less than the noise of "
+                       "the test estimate, so the table does not rank them. Train longer, or compare with the bundled "
+                       "full-length ablation runs, which stay the reference.")
+                        .arg(tooClose.join(", ")));
 }
+
+QString TrainingPanel::verdict() const { return verdict_->isHidden() ? QString() : verdict_->text(); }
 
 void TrainingPanel::updateSamples() {
   const TrainingRun* run = previewRun_.isEmpty() ? nullptr : runNamed(previewRun_);
@@ -407,11 +431,12 @@ void TrainingPanel::updateSamples() {
   samplesLabel_->setText(tr("%1: samples at %2").arg(run->name, f.completeBaseName()));
 }
 
-QString TrainingPanel::loadRun(const QString& dir) {
+QString TrainingPanel::loadRun(const QString& dir, const QString& group, const QString& variant) {
   QString error;
   auto run = TrainingRun::load(dir, &error);
   if (run.points().empty()) return error.isEmpty() ? tr("%1: no metrics").arg(dir) : error;
   run.followed = true;
+  run.group = group, run.variant = variant;
   runs_.erase(std::remove_if(runs_.begin(), runs_.end(), [&](const TrainingRun& r) { return r.name == run.name; }), runs_.end());
   runs_.push_back(run);
   chart_->scheduleRedraw();
@@ -429,11 +454,9 @@ void TrainingPanel::chooseRunToLoad() {
 void TrainingPanel::loadBundledAblations() {
   const QString base = "fmnist-small";
   for (const auto& d : QDir(modelsDirectory() + "/ablations").entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
-    if (!loadRun(d.absoluteFilePath()).isEmpty()) continue;
-    auto& run = runs_.back();
-    run.followed = false;
-    run.group = kBundledGroup;
-    run.variant = run.name == base ? "full" : run.name.mid(base.size() + 1);
+    const QString name = d.fileName();
+    if (!loadRun(d.absoluteFilePath(), kBundledGroup, name == base ? "full" : name.mid(base.size() + 1)).isEmpty()) continue;
+    runs_.back().followed = false;
   }
   updateTable();
 }

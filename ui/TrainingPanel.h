@@ -38,12 +38,14 @@ class TrainingPanel : public QWidget {
   const QVector<TrainingRun>& runs() const { return runs_; }
   CurveChart* chart() const { return chart_; }
   QTableWidget* table() const { return table_; }
+  QString verdict() const;  // the "too short to order" line under the table, empty when hidden
   QString statusText() const;
   QString samplesCaption() const;
   // Asks before closing while a run is active; stops it (with a checkpoint) when the user agrees.
   bool confirmClose();
   // Loads a run folder's metrics and keeps following the file; returns an error message ("" on success).
-  QString loadRun(const QString& dir);
+  // With a group, the run joins that comparison as `variant` ("full" is the one the others compare with).
+  QString loadRun(const QString& dir, const QString& group = {}, const QString& variant = {});
   // The four ablation jobs of the current config (what "Run ablations" queues) under `base`.
   QVector<TrainingJob> ablationJobs(const QString& base) const;
 
@@ -81,7 +83,7 @@ class TrainingPanel : public QWidget {
   QTimer poll_, follow_;
   TrainingForm* form_;
   QPushButton *start_, *pause_, *resume_, *stop_, *ablations_;
-  QLabel *status_, *samplesLabel_;
+  QLabel *status_, *samplesLabel_, *verdict_;
   CurveChart* chart_;
   QSlider* samplesSlider_;
   QTableWidget* table_;

@@ -24,6 +24,7 @@ struct TrainingRun {
   const std::vector<MetricPoint>& points() const { return log.points; }
   qint64 parameters() const { return log.parameters; }
   double finalTest() const { return log.finalTest(); }
+  double finalTestSe() const { return log.finalTestSe(); }
   double bestTest() const { return log.bestTest(); }
   // The run's length: the checkpoint step of its end event, else its last logged step (NaN: none).
   double steps() const { return !std::isnan(log.endStep) ? log.endStep : points().empty() ? NAN : points().back().step; }

@@ -45,6 +45,7 @@ bool MetricsLog::addLine(const std::string& line) {
       if (std::isfinite(test)) {
         MetricPoint p;
         p.step = endStep, p.test = test, p.wall = number(o, "wall_seconds", 0);
+        p.testSe = number(o, "test_bpd_se", NAN);
         p.epoch = points.empty() ? 0 : points.back().epoch;
         points.push_back(p);
       }
@@ -63,6 +64,7 @@ bool MetricsLog::addLine(const std::string& line) {
   p.step = step, p.train = train;
   p.epoch = number(o, "epoch", 0), p.wall = number(o, "wall_seconds", 0);
   p.test = number(o, "test_bpd", NAN);
+  p.testSe = number(o, "test_bpd_se", NAN);
   p.lr = number(o, "lr", 0), p.imagesPerSec = number(o, "images_per_sec", 0);
   points.push_back(p);
   return true;
@@ -72,6 +74,18 @@ double MetricsLog::finalTest() const {
   for (auto it = points.rbegin(); it != points.rend(); ++it)
     if (!std::isnan(it->test)) return it->test;
   return NAN;
+}
+
+double MetricsLog::finalTestSe() const {
+  for (auto it = points.rbegin(); it != points.rend(); ++it)
+    if (!std::isnan(it->test)) return it->testSe;
+  return NAN;
+}
+
+TestOrder compareTests(double a, double seA, double b, double seB) {
+  if (!std::isfinite(a) || !std::isfinite(b) || !std::isfinite(seA) || !std::isfinite(seB)) return TestOrder::Unknown;
+  if (std::abs(a - b) <= 2.0 * std::sqrt(seA * seA + seB * seB)) return TestOrder::TooClose;
+  return a < b ? TestOrder::Lower : TestOrder::Higher;
 }
 
 const MetricPoint* MetricsLog::lastTrainPoint() const {

@@ -12,6 +12,7 @@ namespace flowpp {
 struct MetricPoint {
   double step = 0, epoch = 0, wall = 0;
   double train = NAN, test = NAN;
+  double testSe = NAN;  // the test value's standard error over the test images (test_bpd_se)
   double lr = 0, imagesPerSec = 0;
 };
 
@@ -31,11 +32,18 @@ struct MetricsLog {
   // A final evaluation carried by an end event (a time budget's end) is a point of its own, with
   // a test value and no train value.
   double finalTest() const;  // the last test value, NaN when none
+  double finalTestSe() const;  // its standard error, NaN when none or not logged
   double bestTest() const;
   const MetricPoint* lastTrainPoint() const;  // the newest point with a train value, or null
   // Reads `path` from byte `offset` on (a file that is still growing is read up to its last full
   // line); returns the offset after the last line read, or -1 when the file cannot be opened.
   int64_t readFrom(const std::string& path, int64_t offset);
 };
+
+// Whether test value a differs from b by more than their estimates' noise: |a - b| > 2 sqrt(se_a^2 +
+// se_b^2), about 95% for independent estimates (runs evaluated on the same images with the same
+// noise are correlated, so this errs toward "too close"). NaN (unknown) without both errors.
+enum class TestOrder { Lower, Higher, TooClose, Unknown };
+TestOrder compareTests(double a, double seA, double b, double seB);
 
 }  // namespace flowpp

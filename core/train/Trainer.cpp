@@ -76,7 +76,12 @@ class Run {
   };
   Intervals intervalsFor(double sessionSeconds);
   void saveCheckpoint();
-  std::optional<double> testBpd();
+  // The test bound (ELBO, bits/dim) and its standard error over the test images.
+  struct TestBound {
+    double bpd, standardError;
+  };
+  std::optional<TestBound> testBpd();
+  void recordTest(TrainSummary& summary, json& into);
   void saveSamples();
   TensorMap trainState() const;
   void loadTrainState(const TensorMap& state, const std::string& source);
@@ -334,7 +339,8 @@ void Run::loop(TrainSummary& summary) {
 void Run::finish(TrainSummary& summary) {
   const bool unlogged = window_.count > 0 && last_.value("step", int64_t(-1)) != step_;
   if (unlogged && tookStep_) logLine(lastLr_, false, summary);
-  if (summary.timeUp) summary.lastTestBpd = testBpd();
+  json end;
+  if (summary.timeUp) recordTest(summary, end);
   saveCheckpoint();
   summary.step = step_;
   if (!leader()) return;
@@ -343,8 +349,8 @@ void Run::finish(TrainSummary& summary) {
                       : summary.pausedOnBadStep ? "paused"
                       : summary.stoppedByUser ? "stopped"
                       : summary.timeUp ? "time_up" : "finished";
-  json end = {{"event", event}, {"checkpoint", summary.checkpoint}};
-  if (summary.lastTestBpd) end["test_bpd"] = *summary.lastTestBpd;
+  end["event"] = event;
+  end["checkpoint"] = summary.checkpoint;
   if (!summary.badStepMessage.empty() && summary.pausedOnBadStep) end["message"] = summary.badStepMessage;
   emit(end);
 }
@@ -376,10 +382,7 @@ void Run::logLine(double lr, bool withTest, TrainSummary& summary) {
   const auto n = std::max<int64_t>(1, window_.count);
   last_ = {{"step", step_}, {"epoch", batcher_->epochAt(step_)}, {"train_bpd", window_.bpdSum / n}, {"lr", lr},
            {"grad_norm", window_.gradSum / n}, {"images_per_sec", window_.count * batchSize_ / std::max(window_.seconds, 1e-9)}};
-  if (withTest) {
-    summary.lastTestBpd = testBpd();
-    if (summary.lastTestBpd) last_["test_bpd"] = *summary.lastTestBpd;
-  }
+  if (withTest) recordTest(summary, last_);
   const bool partial = step_ % o_.logEvery != 0;
   if (partial) last_["partial"] = true;
   emit(last_);
@@ -394,9 +397,11 @@ void Run::emit(json j) {
   if (cb_) cb_(j);
 }
 
-// The EMA weights' one-sample bound on the first evalImages test images, sharded over the ranks.
-// Each image's noise depends only on its index, so the result is the same for any world size.
-std::optional<double> Run::testBpd() {
+// The EMA weights' one-sample bound on the first evalImages test images, sharded over the ranks, with
+// the standard error of that mean over the images (how far another sample of test images could move
+// it: what tells two runs apart). Each image's noise depends only on its index, so the result is the
+// same for any world size.
+std::optional<Run::TestBound> Run::testBpd() {
   if (!test_ || test_->size() == 0) return std::nullopt;
   Ema::Apply useEma(*ema_);
   const auto n = std::min<int64_t>(o_.evalImages > 0 ? o_.evalImages : test_->size(), test_->size());
@@ -405,11 +410,25 @@ std::optional<double> Run::testBpd() {
   eo.batchSize = std::max<int64_t>(batchSize_, 64);
   eo.seed = 12345;  // the same noise at every evaluation, so test curves are smooth and resumable
   eo.firstIndex = begin;
-  double sum = 0;
-  if (end > begin) sum = evaluate(model_, test_->images.narrow(0, begin, end - begin), eo).bpdElbo.sum().item<double>();
-  std::vector<torch::Tensor> total = {torch::tensor({sum}, torch::kDouble).to(device_)};
+  double sum = 0, squares = 0;
+  if (end > begin) {
+    const auto bpd = evaluate(model_, test_->images.narrow(0, begin, end - begin), eo).bpdElbo;
+    sum = bpd.sum().item<double>(), squares = bpd.square().sum().item<double>();
+  }
+  std::vector<torch::Tensor> total = {torch::tensor({sum, squares}, torch::kDouble).to(device_)};
   if (collective_) collective_->allReduceSum(total);
-  return total[0].item<double>() / n;
+  const auto t = total[0].cpu();
+  const double mean = t[0].item<double>() / double(n);
+  const double variance = n > 1 ? std::max(0.0, t[1].item<double>() / double(n) - mean * mean) * double(n) / double(n - 1) : NAN;
+  return TestBound{mean, std::sqrt(variance / double(n))};
+}
+
+void Run::recordTest(TrainSummary& summary, json& into) {
+  const auto test = testBpd();
+  if (!test) return;
+  summary.lastTestBpd = test->bpd;
+  into["test_bpd"] = test->bpd;
+  if (std::isfinite(test->standardError)) into["test_bpd_se"] = test->standardError;
 }
 
 void Run::saveSamples() {

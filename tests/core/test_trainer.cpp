@@ -12,6 +12,8 @@
 #include "Helpers.h"
 #include "RunHelpers.h"
 #include "data/Dataset.h"
+#include "explore/Evaluation.h"
+#include "train/MetricsLog.h"
 #include "model/Checkpoint.h"
 #include "train/Adam.h"
 #include "train/Ema.h"
@@ -126,6 +128,38 @@ class TestTrainer : public QObject {
     for (const auto& row : metricsOf(o.runDir))
       if (row.contains("test_bpd") && row["step"].get<int64_t>() > 40) tested.push_back(row["step"]);
     QCOMPARE(tested, (std::vector<int64_t>{42, 44, 46, 48, 50}));
+  }
+
+  // The logged test value is the mean of the EMA weights' per-image bounds, and test_bpd_se their
+  // standard error: both recomputed here from the checkpoint with the evaluator (same images, same
+  // noise seed) and torch's own std.
+  void testValueCarriesItsStandardError() {
+    RandomScope rng(131);
+    auto o = options(path("run-se"), 20);
+    o.evalEvery = 20, o.evalImages = 24;
+    auto data = tinyImages(16), test = tinyImages(40);
+    train(tinyTrainConfig(), data, &test, o);
+    const auto rows = metricsOf(o.runDir);
+    const auto last = std::find_if(rows.rbegin(), rows.rend(), [](const auto& r) { return r.contains("test_bpd_se"); });
+    QVERIFY(last != rows.rend());
+    auto model = loadModel(newestCheckpoint(o.runDir)).model;
+    EvalOptions eo;
+    eo.batchSize = 64, eo.seed = 12345;
+    const auto bpd = evaluate(model, test.images.narrow(0, 0, 24), eo).bpdElbo;
+    const double mean = bpd.mean().item<double>(), se = bpd.std().item<double>() / std::sqrt(24.0);
+    QVERIFY2(std::abs((*last)["test_bpd"].get<double>() - mean) < 1e-6, qPrintable(QString::number(mean)));
+    QVERIFY2(std::abs((*last)["test_bpd_se"].get<double>() - se) < 1e-6 * std::max(1.0, se), qPrintable(QString::number(se)));
+    QVERIFY(se > 0);
+  }
+
+  // Two test values are ordered only when they differ by more than twice the combined standard error.
+  void compareTestsNeedsTwoStandardErrors() {
+    QCOMPARE(compareTests(3.00, 0.01, 3.05, 0.01), TestOrder::Lower);    // 0.05 > 2 * 0.0141
+    QCOMPARE(compareTests(3.05, 0.01, 3.00, 0.01), TestOrder::Higher);
+    QCOMPARE(compareTests(3.00, 0.01, 3.02, 0.01), TestOrder::TooClose);  // 0.02 < 0.0283
+    QCOMPARE(compareTests(3.00, 0.03, 3.101, 0.04), TestOrder::Lower);    // 0.101 > 2 * 0.05
+    QCOMPARE(compareTests(3.00, 0.03, 3.099, 0.04), TestOrder::TooClose);
+    QCOMPARE(compareTests(3.00, NAN, 3.50, 0.01), TestOrder::Unknown);   // an old log without errors
   }
 
   void lossFallsOnAFixedBatch() {

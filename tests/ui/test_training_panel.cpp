@@ -327,6 +327,35 @@ class TestTrainingPanel : public QObject {
     QCOMPARE(p.runs().back().log.endStep, double(endStep));
   }
 
+  // Variants whose final test values differ by less than two standard errors are not ranked: the Δ
+  // cell says "within noise" and a line under the table says the runs are too short; a clear
+  // difference is ranked as before; logs without errors (the bundled ablations) get no verdict.
+  void ablationsTooCloseToOrderAreNotRanked() {
+    auto write = [&](const QString& name, double test, double se) {
+      QDir().mkpath(dir_.filePath(name));
+      QFile f(dir_.filePath(name + "/metrics.jsonl"));
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      nlohmann::json j = {{"step", 100}, {"train_bpd", 4.0}, {"test_bpd", test}, {"test_bpd_se", se}, {"wall_seconds", 60.0}};
+      f.write(QByteArray::fromStdString(j.dump() + "\n"));
+    };
+    write("close-full", 3.500, 0.010);
+    write("close-affine", 3.520, 0.010);  // 0.02 < 2 * 0.0141
+    write("far-full", 3.500, 0.010);
+    write("far-affine", 3.600, 0.010);    // 0.10 > 0.0283
+    TrainingPanel p;
+    QCOMPARE(p.verdict(), QString());
+    QCOMPARE(p.loadRun(dir_.filePath("far-full"), "far", "full"), QString());
+    QCOMPARE(p.loadRun(dir_.filePath("far-affine"), "far", "affine"), QString());
+    auto deltaOf = [&](const QString& name) { return p.table()->item(p.table()->findItems(name, Qt::MatchExactly).first()->row(), 4)->text(); };
+    QCOMPARE(deltaOf("far-affine"), QString("+0.100"));
+    QCOMPARE(p.verdict(), QString());
+    QCOMPARE(p.loadRun(dir_.filePath("close-full"), "close", "full"), QString());
+    QCOMPARE(p.loadRun(dir_.filePath("close-affine"), "close", "affine"), QString());
+    QVERIFY2(deltaOf("close-affine").contains("within noise"), qPrintable(deltaOf("close-affine")));
+    QVERIFY2(p.verdict().contains("Too short to order") && p.verdict().contains("close") && !p.verdict().contains("far"),
+             qPrintable(p.verdict()));
+  }
+
   // Exact resume in the studio: a run paused part-way and resumed ends with the same weights and the
   // same metrics log as a run that trained straight through, while samples and heatmaps are being
   // requested from the same process the whole time (they draw from their own generators).
