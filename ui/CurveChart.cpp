@@ -3,6 +3,7 @@
 #include "Charts.h"
 #include "ExportFile.h"
 
+#include <QResizeEvent>
 #include <QFile>
 #include <QGraphicsSimpleTextItem>
 #include <QKeyEvent>
@@ -290,6 +291,9 @@ void CurveChart::wheelEvent(QWheelEvent* e) {
 }
 
 void CurveChart::resizeEvent(QResizeEvent* e) {
+  // Beside a wide chart the legend costs little; below a narrow one it leaves the plot its width
+  // and the run names their length.
+  chart()->legend()->setAlignment(e->size().width() < 900 ? Qt::AlignBottom : Qt::AlignRight);
   QChartView::resizeEvent(e);
   setNiceTicks();
   updatePlaceholder();

@@ -22,8 +22,16 @@ void DrawCanvas::clear() {
   Q_EMIT drawn();
 }
 
+// The image keeps its aspect: the largest rectangle of its shape, centred in the widget.
+QRectF DrawCanvas::target() const {
+  const double scale = std::min(double(width()) / std::max(1, image_.width()), double(height()) / std::max(1, image_.height()));
+  const QSizeF size(image_.width() * scale, image_.height() * scale);
+  return {QPointF((width() - size.width()) / 2, (height() - size.height()) / 2), size};
+}
+
 QPointF DrawCanvas::toImage(const QPointF& p) const {
-  return {p.x() * image_.width() / std::max(1, width()), p.y() * image_.height() / std::max(1, height())};
+  const QRectF t = target();
+  return {(p.x() - t.left()) * image_.width() / std::max(1.0, t.width()), (p.y() - t.top()) * image_.height() / std::max(1.0, t.height())};
 }
 
 void DrawCanvas::strokeTo(const QPointF& widgetPoint, bool erase) {
@@ -39,7 +47,8 @@ void DrawCanvas::strokeTo(const QPointF& widgetPoint, bool erase) {
 void DrawCanvas::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.setRenderHint(QPainter::SmoothPixmapTransform, false);
-  p.drawImage(rect(), image_);
+  p.fillRect(rect(), palette().window());
+  p.drawImage(target(), image_);
 }
 
 void DrawCanvas::mousePressEvent(QMouseEvent* e) {

@@ -29,6 +29,7 @@ class DrawCanvas : public QWidget {
   void mouseReleaseEvent(QMouseEvent* e) override;
 
  private:
+  QRectF target() const;
   QPointF toImage(const QPointF& widgetPoint) const;
   void strokeTo(const QPointF& widgetPoint, bool erase);
   QImage image_;

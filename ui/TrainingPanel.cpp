@@ -12,6 +12,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSlider>
+#include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -92,16 +93,32 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   left->addWidget(samples_, 1);
   left->addWidget(samplesSlider_);
   left->addWidget(samplesLabel_);
-  auto* right = new QVBoxLayout;
-  right->addWidget(chart_, 3);
+  // Right: the chart and its controls above, the comparison table below, in a splitter the user
+  // can move; the table starts with room for the four bundled runs and a few more.
+  auto* chartPane = new QWidget;
+  auto* chartLayout = new QVBoxLayout(chartPane);
+  chartLayout->setContentsMargins(0, 0, 0, 0);
+  chartLayout->addWidget(chart_, 1);
   auto* controls = new ChartControls(chart_);
   connect(controls, &ChartControls::message, status_, &QLabel::setText);
-  right->addWidget(controls);
-  right->addWidget(table_, 1);
+  chartLayout->addWidget(controls);
+  auto* tablePane = new QWidget;
+  auto* tableLayout = new QVBoxLayout(tablePane);
+  tableLayout->setContentsMargins(0, 0, 0, 0);
+  tableLayout->addWidget(table_, 1);
   verdict_ = new QLabel;
   verdict_->setWordWrap(true);
   verdict_->setVisible(false);
-  right->addWidget(verdict_);
+  tableLayout->addWidget(verdict_);
+  auto* split = new QSplitter(Qt::Vertical);
+  split->addWidget(chartPane);
+  split->addWidget(tablePane);
+  split->setChildrenCollapsible(false);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 1);
+  table_->setMinimumHeight(table_->horizontalHeader()->sizeHint().height() + 4 * table_->verticalHeader()->defaultSectionSize());
+  auto* right = new QVBoxLayout;
+  right->addWidget(split);
   auto* layout = new QHBoxLayout(this);
   layout->addLayout(left, 1);
   layout->addLayout(right, 3);

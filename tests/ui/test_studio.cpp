@@ -317,6 +317,14 @@ class TestStudio : public QObject {
     QCOMPARE(drawn.count(), 1);
     for (int y = 0; y < 28; ++y)
       for (int x = 0; x < 28; ++x) QCOMPARE(qGray(canvas.image().pixel(x, y)), 0);
+    // A wide canvas shows the image square and centred (280 x 280 from x = 140): a vertical stroke
+    // through its middle paints image column 14 from row 2 to row 25, nothing stretched.
+    canvas.resize(560, 280);
+    send(QEvent::MouseButtonPress, {285, 25}, Qt::LeftButton);
+    send(QEvent::MouseMove, {285, 255}, Qt::LeftButton);
+    send(QEvent::MouseButtonRelease, {285, 255}, Qt::NoButton);
+    for (int y = 3; y <= 24; ++y) QVERIFY2(qGray(canvas.image().pixel(14, y)) > 128, qPrintable(QString("gap at y = %1").arg(y)));
+    for (int y = 0; y < 28; ++y) QCOMPARE(qGray(canvas.image().pixel(2, y)), 0);
   }
 
   // Exported frames never sit beside older ones: they are replaced only when the user agreed, and
