@@ -251,8 +251,9 @@ struct ModelCoder::Impl {
   }
 
   // A coupling group, as CouplingGroupImpl::forward applies it (and the reverse for decoding).
+  // (A group only moves elements between its halves and back: `origin` comes out as it went in.)
   Tensor codeGroup(AnsStack& s, const Tensor& t, const CouplingGroup& group, const Tensor& context, bool encoding,
-                   Tensor* origin = nullptr) {
+                   const Tensor* origin = nullptr) {
     const auto split = group->options().split();
     auto [a, b] = splitHalves(t, split);
     a = a.contiguous(), b = b.contiguous();
@@ -265,8 +266,8 @@ struct ModelCoder::Impl {
     if (encoding) {
       Tensor oa, ob;
       if (origin) std::tie(oa, ob) = splitHalves(*origin, split);
-      Tensor* pa = origin ? &oa : nullptr;
-      Tensor* pb = origin ? &ob : nullptr;
+      const Tensor* pa = origin ? &oa : nullptr;
+      const Tensor* pb = origin ? &ob : nullptr;
       for (const auto& step : steps) {
         a = codeMap(s, a, actNormMap(step.normA), true, pa);
         b = codeMap(s, b, actNormMap(step.normB), true, pb);
@@ -276,8 +277,7 @@ struct ModelCoder::Impl {
         std::swap(a, b);
         std::swap(oa, ob);
       }
-      if (steps.size() % 2 == 1) std::swap(a, b), std::swap(oa, ob);
-      if (origin) *origin = mergeHalves(oa, ob, split).contiguous();
+      if (steps.size() % 2 == 1) std::swap(a, b);
       return mergeHalves(a, b, split);
     }
     if (steps.size() % 2 == 1) std::swap(a, b);
