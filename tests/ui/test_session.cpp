@@ -2,6 +2,7 @@
 // interactive and long jobs run, or before its workers have started anything, finishes or drops
 // every job without touching freed state. Under AddressSanitizer (installer/test.sh --sanitize) a
 // use after free here is a test failure.
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -21,18 +22,22 @@ class TestSession : public QObject {
 
  private Q_SLOTS:
   // The interactive worker is loading (it said so) when the session goes: before the fix it then
-  // posted the model's copy to a background worker that had already been destroyed.
+  // posted the model's copy to a background worker that had already been destroyed. The worker is
+  // held right after it says "running" until the test has seen the session loading, so a fast load
+  // cannot finish first (it did once on CI); it is let go just before the session is destroyed.
   void destroyedWhileAModelLoads() {
     for (int round = 0; round < 5; ++round) {
       auto session = std::make_unique<ModelSession>();
-      QSignalSpy states(session.get(), &ModelSession::jobState);
+      QSemaphore running, release;
+      connect(session.get(), &ModelSession::jobState, session.get(), [&](JobKind kind, JobState state) {
+        if (kind != JobKind::Model || state != JobState::Running) return;
+        running.release();
+        release.tryAcquire(1, 60000);
+      }, Qt::DirectConnection);
       session->openModel(bundled());
-      QVERIFY(QTest::qWaitFor([&] {
-        for (const auto& s : states)
-          if (s.at(0).value<JobKind>() == JobKind::Model && s.at(1).value<JobState>() == JobState::Running) return true;
-        return false;
-      }, 60000));
+      QVERIFY(running.tryAcquire(1, 60000));
       QVERIFY(session->isLoading());
+      release.release();
       session.reset();
     }
   }
