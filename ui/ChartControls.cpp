@@ -43,7 +43,7 @@ ChartControls::ChartControls(CurveChart* chart, QWidget* parent) : QWidget(paren
   connect(smoothing, &QSlider::valueChanged, this, [this](int v) { chart_->setSmoothing(v / 100.0); });
   connect(exportPng, &QPushButton::clicked, this, [this] {
     const QString p = QFileDialog::getSaveFileName(this, tr("Export chart"), "curves.png", tr("PNG images (*.png)"));
-    if (!p.isEmpty() && !savePngAtomically(chart_->grab().toImage(), p)) Q_EMIT message(tr("Could not write %1").arg(p));
+    if (!p.isEmpty() && !savePngAtomically(chart_->exportImage(), p)) Q_EMIT message(tr("Could not write %1").arg(p));
   });
   connect(exportCsv, &QPushButton::clicked, this, [this] {
     const QString p = QFileDialog::getSaveFileName(this, tr("Export curves"), "curves.csv", tr("CSV files (*.csv)"));

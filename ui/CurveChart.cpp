@@ -5,6 +5,7 @@
 
 #include <QResizeEvent>
 #include <QFile>
+#include <QGraphicsLayout>
 #include <QGraphicsSimpleTextItem>
 #include <QKeyEvent>
 #include <QTextStream>
@@ -127,10 +128,19 @@ void CurveChart::rebuildAxes() {
 }
 
 CurveChart::Curves& CurveChart::curvesFor(const TrainingRun& run, int index) {
+  const int colour = run.colour >= 0 ? run.colour : index;
   auto it = curves_.find(run.name);
-  if (it != curves_.end()) return *it;
+  if (it != curves_.end() && it->colour == colour) return *it;
+  if (it != curves_.end()) {  // the same name, now another run (loaded again): new colours
+    for (QAbstractSeries* s : std::initializer_list<QAbstractSeries*>{it->raw, it->smooth, it->test}) {
+      chart()->removeSeries(s);
+      delete s;
+    }
+    curves_.erase(it);
+  }
   Curves c;
-  const QColor dark = runColour(index), light = dark.lighter(160);
+  c.colour = colour;
+  const QColor dark = runColour(colour), light = dark.lighter(160);
   c.raw = new QScatterSeries;
   c.raw->setMarkerSize(4);
   c.raw->setColor(light);
@@ -161,6 +171,7 @@ CurveChart::Curves& CurveChart::curvesFor(const TrainingRun& run, int index) {
       for (auto& r : *runs_)
         if (r.name == name) r.visible = !r.visible;
       redraw();
+      Q_EMIT visibilityToggled(name);
     });
   return *curves_.insert(run.name, c);
 }
@@ -186,11 +197,11 @@ void CurveChart::redraw() {
     c.raw->replace(raw);
     c.smooth->replace(smooth);
     c.test->replace(test);
-    c.raw->setVisible(run.visible);
-    c.smooth->setVisible(run.visible && smoothing_ > 0);
-    c.test->setVisible(run.visible);
+    c.raw->setVisible(run.shown());
+    c.smooth->setVisible(run.shown() && smoothing_ > 0);
+    c.test->setVisible(run.shown());
     for (auto* marker : chart()->legend()->markers(c.test)) {
-      marker->setVisible(true);
+      marker->setVisible(!run.filteredOut);  // a hidden run stays in the legend (greyed) to be shown again
       marker->setLabelBrush(run.visible ? palette().text() : palette().placeholderText());
     }
   }
@@ -290,10 +301,21 @@ void CurveChart::wheelEvent(QWheelEvent* e) {
   userMovedView();
 }
 
+QImage CurveChart::exportImage() {
+  auto* legend = chart()->legend();
+  const bool shown = legend->isVisible();
+  legend->setVisible(true);  // an exported chart names its runs, however narrow the view
+  if (chart()->layout()) chart()->layout()->activate();
+  const QImage image = grab().toImage();
+  legend->setVisible(shown);
+  return image;
+}
+
 void CurveChart::resizeEvent(QResizeEvent* e) {
   // Beside a wide chart the legend costs little; below a narrow one it leaves the plot its width
-  // and the run names their length.
+  // and the run names their length; a very narrow one has none (the run list shows the colours).
   chart()->legend()->setAlignment(e->size().width() < 900 ? Qt::AlignBottom : Qt::AlignRight);
+  chart()->legend()->setVisible(e->size().width() >= 600);
   QChartView::resizeEvent(e);
   setNiceTicks();
   updatePlaceholder();

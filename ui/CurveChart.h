@@ -3,7 +3,8 @@
 // or wall time, log-x, smoothing drawn as its own line over the raw points, rubber-band zoom, hover
 // values, PNG/CSV export. New points never undo a zoom: the axes follow the data only while
 // "follow" is on, and zooming or panning turns it off. Clicking a run in the legend hides or shows
-// it. Colours never repeat; ticks fall on round numbers. Redraws are throttled (at most every 40 ms).
+// it. Each run keeps its colour (TrainingRun::colour), never another run's; ticks fall on round
+// numbers. Redraws are throttled (at most every 40 ms).
 #include <QMap>
 #include <QTimer>
 #include <QtCharts/QChartView>
@@ -33,11 +34,13 @@ class CurveChart : public QChartView {
   int pointCount() const;  // raw points drawn, for tests
   QPair<double, double> xRange() const;
   bool exportCsv(const QString& path) const;
+  QImage exportImage();  // the chart as shown, with its legend even where the view hides it
   static QColor runColour(int index);  // distinct for every index
   static double niceStep(double span, int ticks);  // 1, 2 or 5 times a power of ten
 
  Q_SIGNALS:
   void followChanged(bool on);
+  void visibilityToggled(const QString& run);  // the user clicked the run in the legend
   void redrawn();  // after every redraw (they are throttled: scheduleRedraw coalesces requests)
 
  protected:
@@ -55,6 +58,7 @@ class CurveChart : public QChartView {
   struct Curves {
     QScatterSeries* raw = nullptr;
     QLineSeries *smooth = nullptr, *test = nullptr;
+    int colour = -1;
   };
   double xOf(const MetricPoint& p) const;
   void rebuildAxes();

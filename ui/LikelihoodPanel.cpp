@@ -165,8 +165,8 @@ LikelihoodPanel::LikelihoodPanel(ModelSession* session, std::function<QImage()> 
   state->addWidget(progress_);
   state->addWidget(cancelButton_);
   auto* charts = new QHBoxLayout;
-  charts->addWidget(breakdownView_);
-  charts->addWidget(reference_);
+  charts->addWidget(breakdownView_, 3);  // its layer names need the width
+  charts->addWidget(reference_, 2);
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(sources);
   layout->addWidget(note_);
@@ -306,27 +306,26 @@ void LikelihoodPanel::updateBreakdown() {
   QStringList names;
   double lo = 0, hi = 0;
   for (const auto& [name, bits] : last_.breakdownBits) {
-    names << QString::fromStdString(name);
+    // The value goes in the category's name: Qt Charts drew no bar labels here, whatever the position.
+    names << QString("%1  %2%3").arg(QString::fromStdString(name), bits > 0 ? "+" : "").arg(bits, 0, 'f', 0);
     *set << bits;
     lo = std::min(lo, bits), hi = std::max(hi, bits);
   }
   auto* series = new QHorizontalBarSeries;
   series->append(set);
-  series->setLabelsVisible(true);
-  series->setLabelsFormat("@value");
-  series->setLabelsPrecision(5);
-  series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
   chart->addSeries(series);
   auto* cats = new QBarCategoryAxis;
   cats->append(names);
   chart->addAxis(cats, Qt::AlignLeft);
   series->attachAxis(cats);
   auto* values = new QValueAxis;
-  values->setTitleText(tr("bits (negative = the term adds likelihood)"));
-  // Room beyond the longest bars for their labels, which sit outside the bar ends.
-  const double room = 0.3 * std::max(hi - lo, 1.0);
-  values->setRange(lo < 0 ? lo - room : 0, hi > 0 ? hi + room : 0);
-  values->applyNiceNumbers();
+  values->setTitleText(tr("bits (negative: the term adds likelihood)"));
+  const double step = niceStep(std::max(hi - lo, 1.0), 4);
+  values->setRange(std::floor(lo / step) * step, std::ceil(hi / step) * step);
+  values->setTickType(QValueAxis::TicksDynamic);
+  values->setTickAnchor(0);
+  values->setTickInterval(step);
+  values->setLabelFormat("%.0f");
   chart->addAxis(values, Qt::AlignBottom);
   series->attachAxis(values);
   chart->legend()->setVisible(false);

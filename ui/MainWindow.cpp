@@ -261,8 +261,18 @@ void MainWindow::showPanel(QWidget* panel) {
       tabs->setCurrentWidget(w);
 }
 
+namespace {
+// A page's content as a scroll area sees it: as tall as the window allows, scrolling only below its
+// minimum. (A word-wrapped label makes the layout height-for-width, and the scroll area would then
+// give the page its preferred height: the main outputs of several tabs ended below the fold.)
+class PageContent : public QWidget {
+ public:
+  int heightForWidth(int) const override { return minimumSizeHint().height(); }
+};
+}  // namespace
+
 QWidget* MainWindow::page(QWidget* panel, const QString& key, const QString& explanation) const {
-  auto* content = new QWidget;
+  auto* content = new PageContent;
   auto* layout = new QVBoxLayout(content);
   layout->setContentsMargins(0, 4, 0, 0);
   layout->addWidget(new ExplainBox(key, explanation));

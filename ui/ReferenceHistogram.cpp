@@ -37,7 +37,7 @@ ReferenceHistogram::ReferenceHistogram(ModelSession* session, QWidget* parent) :
   progress_->setFormat(tr("histogram %p%"));
   percentile_ = new QLabel;
   percentile_->setWordWrap(true);
-  chart_ = makeChartView(placeholderChart(tr("The data set's bits/dim histogram appears here (Data-set histogram)")));
+  chart_ = makeChartView(placeholderChart(tr("The data set's bits/dim histogram<br>appears here (Data-set histogram)")));
   auto* row = new QHBoxLayout;
   row->addWidget(start_);
   row->addWidget(cancel_);
@@ -123,7 +123,7 @@ QString ReferenceHistogram::percentileText() const { return percentile_->text();
 
 void ReferenceHistogram::redraw() {
   if (values_.empty()) {
-    replaceChart(chart_, placeholderChart(tr("The data set's bits/dim histogram appears here (Data-set histogram)")));
+    replaceChart(chart_, placeholderChart(tr("The data set's bits/dim histogram<br>appears here (Data-set histogram)")));
     return;
   }
   const auto h = histogramOf(values_, 40, 0.05, imageBpd_);

@@ -4,6 +4,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -59,12 +61,18 @@ TrainingForm::TrainingForm(QWidget* parent) : QWidget(parent) {
   form->setContentsMargins(0, 0, 0, 0);
   form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
   form->addRow(tr("Config"), config_);
-  form->addRow(tr("Filters"), filters_);
-  form->addRow(tr("Blocks"), blocks_);
+  // Pairs share a row so that the form, the buttons and the samples preview fit 1100x720.
+  auto pair = [](QWidget* a, QWidget* b, const QString& between) {
+    auto* row = new QHBoxLayout;
+    row->addWidget(a, 1);
+    if (!between.isEmpty()) row->addWidget(new QLabel(between));
+    row->addWidget(b, 1);
+    return row;
+  };
+  form->addRow(tr("Filters × blocks"), pair(filters_, blocks_, "×"));
   form->addRow(tr("Components K"), components_);
   form->addRow(tr("Attention"), attention_);
-  form->addRow(tr("Dequantizer"), dequant_);
-  form->addRow(tr("Coupling"), coupling_);
+  form->addRow(tr("Dequant., coupling"), pair(dequant_, coupling_, {}));
   form->addRow(tr("Train data"), trainData_);
   form->addRow(tr("Test data"), testData_);
   form->addRow(tr("Run folder"), runDir_);

@@ -19,6 +19,7 @@
 #include "ChartControls.h"
 #include "CurveChart.h"
 #include "Paths.h"
+#include "RunTable.h"
 #include "PixelView.h"
 #include "TrainingForm.h"
 #include "train/Ablations.h"
@@ -72,13 +73,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   status_->setWordWrap(true);
   chart_ = new CurveChart;
   chart_->setRuns(&runs_);
-  table_ = new QTableWidget(0, 7);
-  table_->setHorizontalHeaderLabels({tr("run"), tr("parameters"), tr("final test bpd"), tr("best test bpd"), tr("Δ vs full"),
-                                     tr("steps"), tr("wall time")});
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-  table_->setToolTip(tr("Δ compares each ablation with the full run of its own group (same seed, batch and budget)"));
+  runTable_ = new RunTable(&runs_);
   samples_ = new PixelView;
   samples_->setToolTip(tr("Samples from the EMA weights, saved every so often during training"));
   samplesSlider_ = new QSlider(Qt::Horizontal);
@@ -102,21 +97,14 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   auto* controls = new ChartControls(chart_);
   connect(controls, &ChartControls::message, status_, &QLabel::setText);
   chartLayout->addWidget(controls);
-  auto* tablePane = new QWidget;
-  auto* tableLayout = new QVBoxLayout(tablePane);
-  tableLayout->setContentsMargins(0, 0, 0, 0);
-  tableLayout->addWidget(table_, 1);
-  verdict_ = new QLabel;
-  verdict_->setWordWrap(true);
-  verdict_->setVisible(false);
-  tableLayout->addWidget(verdict_);
   auto* split = new QSplitter(Qt::Vertical);
   split->addWidget(chartPane);
-  split->addWidget(tablePane);
+  split->addWidget(runTable_);
   split->setChildrenCollapsible(false);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
-  table_->setMinimumHeight(table_->horizontalHeader()->sizeHint().height() + 4 * table_->verticalHeader()->defaultSectionSize());
+  auto* table = runTable_->table();
+  table->setMinimumHeight(table->horizontalHeader()->sizeHint().height() + 4 * table->verticalHeader()->defaultSectionSize());
   auto* right = new QVBoxLayout;
   right->addWidget(split);
   auto* layout = new QHBoxLayout(this);
@@ -125,10 +113,11 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
 
   connect(form_, &TrainingForm::message, status_, &QLabel::setText);
   connect(samplesSlider_, &QSlider::valueChanged, this, &TrainingPanel::updateSamples);
-  connect(table_, &QTableWidget::itemSelectionChanged, this, [this] {
-    const auto rows = table_->selectionModel()->selectedRows();
-    if (!rows.isEmpty() && !isRunning()) previewRun_ = table_->item(rows.first().row(), 0)->text(), updateSamples();
+  connect(runTable_, &RunTable::selectionChanged, this, [this](const QStringList& runs) {
+    if (!runs.isEmpty() && !isRunning()) previewRun_ = runs.first(), updateSamples();
   });
+  connect(runTable_, &RunTable::visibilityChanged, chart_, &CurveChart::scheduleRedraw);
+  connect(chart_, &CurveChart::visibilityToggled, runTable_, &RunTable::refresh);
   poll_.setInterval(40);  // GUI redraws at most every 40 ms
   connect(&poll_, &QTimer::timeout, this, &TrainingPanel::poll);
   follow_.setInterval(1000);  // loaded runs that another process still writes
@@ -187,7 +176,6 @@ QString TrainingPanel::freshFolderFor(const QString& dir) {
 void TrainingPanel::launch(const QVector<TrainingJob>& jobs, const QString& group) {
   if (isRunning() || jobs.isEmpty()) return;
   for (const auto& job : jobs) {
-    runs_.erase(std::remove_if(runs_.begin(), runs_.end(), [&](const TrainingRun& r) { return r.name == job.name; }), runs_.end());
     TrainingRun run;
     run.name = job.name;
     run.dir = QString::fromStdString(job.options.runDir);
@@ -196,7 +184,8 @@ void TrainingPanel::launch(const QVector<TrainingJob>& jobs, const QString& grou
     if (job.options.resume) run.follow();  // the curve so far; the trainer rewrites the lines after its checkpoint
     run.readOffset = 0;
     run.live = true;
-    runs_.push_back(run);
+    run.config = QString::fromStdString(job.config.summary());
+    addRun(std::move(run));
   }
   lastJobs_ = jobs;
   lastGroup_ = group;
@@ -381,53 +370,24 @@ void TrainingPanel::followLoadedRuns() {
   Q_EMIT metricsArrived();
 }
 
-void TrainingPanel::updateTable() {
-  table_->setRowCount(runs_.size());
-  QStringList tooClose;  // groups whose variants cannot be ordered
-  for (int i = 0; i < runs_.size(); ++i) {
-    const auto& r = runs_[i];
-    const TrainingRun* full = nullptr;
-    for (const auto& other : runs_)
-      if (!r.variant.isEmpty() && other.group == r.group && other.variant == "full") full = &other;
-    const double fin = r.finalTest(), best = r.bestTest(), ref = full ? full->finalTest() : qQNaN();
-    const bool compared = !qIsNaN(fin) && !qIsNaN(ref) && full != &r;
-    const auto order = compared ? compareTests(fin, r.finalTestSe(), ref, full->finalTestSe()) : TestOrder::Unknown;
-    QString delta = compared ? QString("%1%2").arg(fin >= ref ? "+" : "").arg(fin - ref, 0, 'f', 3) : "–";
-    if (order == TestOrder::TooClose) {
-      delta = tr("≈ %1 (within noise)").arg(delta);
-      if (!tooClose.contains(r.group)) tooClose << r.group;
+void TrainingPanel::updateTable() { runTable_->refresh(); }
+
+// A run of the same name (a resume, a folder loaded again) takes the old one's place and colour;
+// a new run gets the next colour, never one another run had.
+void TrainingPanel::addRun(TrainingRun run) {
+  run.colour = nextColour_;
+  for (auto it = runs_.begin(); it != runs_.end(); ++it)
+    if (it->name == run.name) {
+      run.colour = it->colour, run.visible = it->visible;
+      runs_.erase(it);
+      break;
     }
-    const double steps = r.steps(), wall = r.points().empty() ? qQNaN() : r.points().back().wall;
-    const QStringList cells = {r.name, r.parameters() > 0 ? QLocale().toString(r.parameters()) : tr("–"),
-                               qIsNaN(fin) ? "–" : QString::number(fin, 'f', 3), qIsNaN(best) ? "–" : QString::number(best, 'f', 3), delta,
-                               qIsNaN(steps) ? "–" : QString::number(steps), qIsNaN(wall) ? "–" : tr("%1 min").arg(wall / 60, 0, 'f', 1)};
-    for (int c = 0; c < cells.size(); ++c) {
-      auto* item = new QTableWidgetItem(cells[c]);
-      if (c == 2 && std::isfinite(r.finalTestSe()))
-        item->setToolTip(tr("± %1: the standard error of this mean over the test images").arg(r.finalTestSe(), 0, 'f', 4));
-      if (c == 4 && full && full != &r) {
-        // The basis of the comparison: the same number of steps, or only the same time budget.
-        const double fullSteps = full->steps();
-        QString tip = steps == fullSteps ? tr("vs %1 after the same %2 steps (group: %3)").arg(full->name).arg(steps).arg(r.group)
-                                         : tr("vs %1 at different lengths: %2 steps here, %3 there (a time budget: the faster "
-                                              "variant trained longer; compare with care)").arg(full->name).arg(steps).arg(fullSteps);
-        if (order == TestOrder::TooClose)
-          tip += tr(". The difference is within two standard errors of the two test estimates (±%1): too close to order.")
-                     .arg(2 * std::hypot(r.finalTestSe(), full->finalTestSe()), 0, 'f', 3);
-        item->setToolTip(tip);
-        if (steps != fullSteps) item->setText(item->text() + tr(" (≠ steps)"));
-      }
-      table_->setItem(i, c, item);
-    }
-  }
-  verdict_->setVisible(!tooClose.isEmpty());
-  verdict_->setText(tr("<b>Too short to order:</b> in %1 some variants differ from the full model by less than the noise of "
-                       "the test estimate, so the table does not rank them. Train longer, or compare with the bundled "
-                       "full-length ablation runs, which stay the reference.")
-                        .arg(tooClose.join(", ")));
+  if (run.colour == nextColour_) ++nextColour_;
+  runs_.push_back(std::move(run));
 }
 
-QString TrainingPanel::verdict() const { return verdict_->isHidden() ? QString() : verdict_->text(); }
+QString TrainingPanel::verdict() const { return runTable_->verdict(); }
+QTableWidget* TrainingPanel::table() const { return runTable_->table(); }
 
 void TrainingPanel::updateSamples() {
   const TrainingRun* run = previewRun_.isEmpty() ? nullptr : runNamed(previewRun_);
@@ -454,11 +414,10 @@ QString TrainingPanel::loadRun(const QString& dir, const QString& group, const Q
   if (run.points().empty()) return error.isEmpty() ? tr("%1: no metrics").arg(dir) : error;
   run.followed = true;
   run.group = group, run.variant = variant;
-  runs_.erase(std::remove_if(runs_.begin(), runs_.end(), [&](const TrainingRun& r) { return r.name == run.name; }), runs_.end());
-  runs_.push_back(run);
+  addRun(std::move(run));
   chart_->scheduleRedraw();
   updateTable();
-  return run.log.skipped > 0 ? tr("%1: skipped %2 unreadable lines").arg(dir).arg(run.log.skipped) : QString();
+  return runs_.back().log.skipped > 0 ? tr("%1: skipped %2 unreadable lines").arg(dir).arg(runs_.back().log.skipped) : QString();
 }
 
 void TrainingPanel::chooseRunToLoad() {

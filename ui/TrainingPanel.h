@@ -1,8 +1,8 @@
 #pragma once
 // Training panel: start, pause, resume and stop runs of the project's trainer; live curves; a grid
-// of EMA samples with a slider over the saved grids; the paper's four-way ablation with a
-// Table-2-style comparison (each variant against the full run of the same budget); runs loaded
-// from folders, followed while another process (a GPU server, a distributed run) still writes them.
+// of EMA samples with a slider over the saved grids; the paper's four-way ablation; a run manager
+// (RunTable) comparing any runs; runs loaded from folders, followed while another process (a GPU
+// server, a distributed run) still writes them.
 #include <QElapsedTimer>
 #include <QTimer>
 #include <QWidget>
@@ -21,6 +21,7 @@ namespace flowpp::ui {
 
 class CurveChart;
 class PixelView;
+class RunTable;
 class TrainingForm;
 
 class TrainingPanel : public QWidget {
@@ -37,7 +38,8 @@ class TrainingPanel : public QWidget {
   bool isRunning() const;
   const QVector<TrainingRun>& runs() const { return runs_; }
   CurveChart* chart() const { return chart_; }
-  QTableWidget* table() const { return table_; }
+  QTableWidget* table() const;  // the run manager's table (RunTable::Column)
+  RunTable* runTable() const { return runTable_; }
   QString verdict() const;  // the "too short to order" line under the table, empty when hidden
   QString statusText() const;
   QString samplesCaption() const;
@@ -74,6 +76,7 @@ class TrainingPanel : public QWidget {
   void updateTable();
   void updateSamples();
   TrainingRun* runNamed(const QString& name);
+  void addRun(TrainingRun run);
   void loadBundledAblations();
 
   TrainingWorker* worker_ = nullptr;
@@ -83,13 +86,14 @@ class TrainingPanel : public QWidget {
   QTimer poll_, follow_;
   TrainingForm* form_;
   QPushButton *start_, *pause_, *resume_, *stop_, *ablations_;
-  QLabel *status_, *samplesLabel_, *verdict_;
+  QLabel *status_, *samplesLabel_;
   CurveChart* chart_;
   QSlider* samplesSlider_;
-  QTableWidget* table_;
+  RunTable* runTable_;
   PixelView* samples_;
   QString previewRun_;  // whose samples the preview shows
   int steps_ = 0;
+  int nextColour_ = 0;
   bool pausing_ = false;
   QElapsedTimer sessionClock_;
 };

@@ -4,12 +4,20 @@
 #include <QFileInfo>
 #include <QObject>
 
+#include "model/ModelConfig.h"
+
 namespace flowpp::ui {
 
 TrainingRun TrainingRun::load(const QString& dir, QString* error) {
   TrainingRun run;
   run.dir = dir;
   run.name = QFileInfo(dir).fileName();
+  try {
+    if (QFileInfo(QDir(dir).filePath("config.json")).isReadable())
+      run.config = QString::fromStdString(ModelConfig::load(QDir(dir).filePath("config.json").toStdString()).summary());
+  } catch (const std::exception&) {
+    // an unreadable config leaves the summary empty; the metrics are what the run list needs
+  }
   if (!run.follow() && error) {
     if (!QFileInfo(QDir(dir).filePath("metrics.jsonl")).isReadable()) *error = QObject::tr("%1 has no readable metrics.jsonl").arg(dir);
     else *error = QObject::tr("%1: metrics.jsonl has no metrics lines").arg(dir);

@@ -18,7 +18,10 @@ struct TrainingRun {
   MetricsLog log;
   bool live = false;      // being trained by this studio
   bool followed = false;  // loaded from a folder that may still grow (another process trains it)
-  bool visible = true;    // shown in the chart (toggled from the legend)
+  bool visible = true;    // shown in the chart (toggled from the legend or the run list)
+  bool filteredOut = false;  // hidden by the run list's filter (chart and list)
+  int colour = -1;        // CurveChart::runColour index, given once per run and never reused
+  QString config;         // ModelConfig::summary() of its config.json ("" when unknown)
   int64_t readOffset = 0;  // how far metrics.jsonl has been read (for following a growing file)
 
   const std::vector<MetricPoint>& points() const { return log.points; }
@@ -29,7 +32,8 @@ struct TrainingRun {
   // The run's length: the checkpoint step of its end event, else its last logged step (NaN: none).
   double steps() const { return !std::isnan(log.endStep) ? log.endStep : points().empty() ? NAN : points().back().step; }
   bool addLine(const QByteArray& line) { return log.addLine(line.toStdString()); }
-  // Reads RUN_DIR/metrics.jsonl; *error says why nothing could be read.
+  bool shown() const { return visible && !filteredOut; }
+  // Reads RUN_DIR/metrics.jsonl (and config.json for the summary); *error says why nothing could be read.
   static TrainingRun load(const QString& dir, QString* error = nullptr);
   // Reads what was appended since the last read (starting over if the file was rewritten, as a
   // resume does); returns true when something changed.

@@ -212,6 +212,19 @@ ModelConfig ModelConfig::fromText(const std::string& text, const std::string& so
   return fromJson(j, source);
 }
 
+std::string ModelConfig::summary() const {
+  std::string coupling = flow.coupling == "mixlogistic" ? "mixlogistic \u00d7" + std::to_string(flow.components) : flow.coupling;
+  std::set<std::string> modes;  // the attention of each coupling stage, once each
+  for (const auto& s : flow.stages)
+    if (!s.squeeze) modes.insert(toString(flow.attentionOf(s)));
+  std::string attention;
+  for (const auto& m : modes) attention += (attention.empty() ? "" : "/") + m;
+  const std::string dot = " \u00b7 ";
+  return coupling + dot + dequantizer.type + " dequant." + dot + "attention " + (attention.empty() ? "none" : attention) + dot +
+         std::to_string(flow.net.filters) + " filters \u00d7 " + std::to_string(flow.net.blocks) + " blocks" + dot + "batch " +
+         std::to_string(training.batchSize);
+}
+
 ModelConfig ModelConfig::load(const std::string& path) {
   std::string text;
   try {

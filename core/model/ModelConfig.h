@@ -73,6 +73,8 @@ struct ModelConfig {
 
   int64_t dims() const { return int64_t(channels) * height * width; }
   nlohmann::json toJson() const;
+  // One line for lists of runs: "mixlogistic ×32 · variational dequant. · attention self · 96 filters × 10 blocks · batch 64".
+  std::string summary() const;
   // `source` names the file in error messages. Throws ConfigError naming the field's path.
   static ModelConfig fromJson(const nlohmann::json& j, const std::string& source = "config");
   static ModelConfig fromText(const std::string& text, const std::string& source = "config");

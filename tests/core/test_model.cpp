@@ -190,6 +190,24 @@ class TestModel : public QObject {
     QVERIFY(std::abs(ratio - 1.0) <= 0.01);
   }
 
+  // The one-line summary the run manager lists, on the shipped ablation configs (read by hand from
+  // models/cifar10-*.json: the affine and no-attention variants differ in exactly these words).
+  void summaryNamesWhatTheAblationsChange() {
+    const auto load = [](const char* f) { return ModelConfig::load(std::string(FLOWPP_SOURCE_DIR) + "/models/" + f).summary(); };
+    const auto full = load("cifar10.json");
+    QVERIFY2(full.find("mixlogistic \u00d732") == 0, full.c_str());
+    QVERIFY2(full.find("variational dequant.") != std::string::npos, full.c_str());
+    QVERIFY2(full.find("attention self") != std::string::npos, full.c_str());
+    QVERIFY2(load("cifar10-affine.json").find("affine \u00b7") == 0, load("cifar10-affine.json").c_str());
+    QVERIFY2(load("cifar10-uniform-dequant.json").find("uniform dequant.") != std::string::npos, load("cifar10-uniform-dequant.json").c_str());
+    QVERIFY2(load("cifar10-no-attention.json").find("attention pointwise") != std::string::npos, load("cifar10-no-attention.json").c_str());
+    ModelConfig c;
+    c.flow.net.filters = 8, c.flow.net.blocks = 2, c.training.batchSize = 16;
+    c.flow.stages = {{false, SplitType::Checkerboard, 2, AttentionMode::None}, {true, SplitType::Stripe, 0, {}}, {false, SplitType::Channel, 2, {}}};
+    QCOMPARE(QString::fromStdString(c.summary()),
+             QString::fromUtf8("mixlogistic \u00d732 \u00b7 variational dequant. \u00b7 attention none/self \u00b7 8 filters \u00d7 2 blocks \u00b7 batch 16"));
+  }
+
   void everyShippedConfigLoads() {
     int count = 0;
     for (const auto& entry : std::filesystem::directory_iterator(std::string(FLOWPP_SOURCE_DIR) + "/models")) {

@@ -5,6 +5,8 @@
 #include <QApplication>
 #include <QDir>
 #include <QMouseEvent>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -14,6 +16,7 @@
 #include <QtTest>
 
 #include "../TestMain.h"
+#include "CurveChart.h"
 #include "DequantPanel.h"
 #include "ImageGrid.h"
 #include "InterpolationPanel.h"
@@ -24,6 +27,7 @@
 #include "LayersPanel.h"
 #include "explore/LayerView.h"
 #include "CompressionPanel.h"
+#include "CurveChart.h"
 #include "Dequant1DPanel.h"
 #include "DirectionsPanel.h"
 #include "codec/Compressor.h"
@@ -70,6 +74,12 @@ class TestStudio : public QObject {
     QCoreApplication::processEvents();
     QDir().mkpath(QString(FLOWPP_BINARY_DIR) + "/screenshots");
     QVERIFY(w.grab().save(QString(FLOWPP_BINARY_DIR) + "/screenshots/" + name + ".png"));
+    QScrollArea* area = nullptr;
+    for (QWidget* p = panel; p && !area; p = p->parentWidget()) area = qobject_cast<QScrollArea*>(p);
+    QVERIFY(area);
+    qInfo("%s: scrolls %d px down, %d px across", qPrintable(name), area->verticalScrollBar()->maximum(), area->horizontalScrollBar()->maximum());
+    if (w.width() >= 1100 && w.height() >= 720)  // the default size: every page fits without scrolling
+      QVERIFY2(area->verticalScrollBar()->maximum() == 0 && area->horizontalScrollBar()->maximum() == 0, qPrintable(name));
   }
 
  private Q_SLOTS:
@@ -518,11 +528,13 @@ class TestStudio : public QObject {
     screenshot(*w, w->likelihoodPanel(), "likelihood" + suffix);
     screenshot(*w, w->dequantPanel(), "dequantization" + suffix);
     screenshot(*w, w->trainingPanel(), "training" + suffix);
+    QVERIFY(w->trainingPanel()->chart()->exportImage().save(QString(FLOWPP_BINARY_DIR) + "/screenshots/training-chart-export" + suffix + ".png"));
     screenshot(*w, w->layersPanel(), "layers" + suffix);
     screenshot(*w, w->playgroundPanel(), "playground" + suffix);
     const QImage first = toQImage(toPixels(loadDataset(kFashionTest.toStdString(), 1).images[0]));
     QTRY_VERIFY_WITH_TIMEOUT(w->compressionPanel()->lastResult().image == first, 120000);
     screenshot(*w, w->compressionPanel(), "compression" + suffix);
+    screenshot(*w, w->directionsPanel(), "directions" + suffix);
   }
 };
 

@@ -5,6 +5,7 @@
 #include <QAbstractAxis>
 #include <QDir>
 #include <QGraphicsSimpleTextItem>
+#include <QLineEdit>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QTableWidget>
@@ -21,6 +22,7 @@
 #include "CurveChart.h"
 #include "LikelihoodPanel.h"
 #include "RunHelpers.h"
+#include "RunTable.h"
 #include "StudioFixture.h"
 #include "TrainingForm.h"
 #include "TrainingPanel.h"
@@ -210,14 +212,14 @@ class TestTrainingPanel : public QObject {
     int checked = 0;
     for (int row = 0; row < p.table()->rowCount(); ++row) {
       const auto& r = p.runs()[row];
-      QCOMPARE(p.table()->item(row, 0)->text(), r.name);
+      QCOMPARE(p.table()->item(row, RunTable::Run)->text(), r.name);
       if (r.group != full->group || &r == full) continue;
       const double delta = r.finalTest() - full->finalTest();
-      const auto* cell = p.table()->item(row, 4);
+      const auto* cell = p.table()->item(row, RunTable::Delta);
       QVERIFY2(cell->text().startsWith(QString("%1%2").arg(delta >= 0 ? "+" : "").arg(delta, 0, 'f', 3)), qPrintable(cell->text()));
       QVERIFY(cell->toolTip().contains(full->name));
       // The bundled runs had one time budget and reached different steps: the cell says so.
-      QCOMPARE(p.table()->item(row, 5)->text(), QString::number(r.log.endStep));
+      QCOMPARE(p.table()->item(row, RunTable::Steps)->text(), QString::number(r.log.endStep));
       QCOMPARE(r.log.endStep != full->log.endStep, cell->text().contains("≠ steps"));
       ++checked;
     }
@@ -248,7 +250,7 @@ class TestTrainingPanel : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(p->statusText().contains("step 6"), 120000);
     const auto rows = p->table()->findItems("panel-run", Qt::MatchExactly);
     QVERIFY(!rows.isEmpty());
-    const QString params = p->table()->item(rows.first()->row(), 1)->text();
+    const QString params = p->table()->item(rows.first()->row(), RunTable::Parameters)->text();
     QVERIFY2(params != "–" && params != "0", qPrintable("parameters of the resumed run: " + params));
 
     p->pause();
@@ -316,8 +318,8 @@ class TestTrainingPanel : public QObject {
     QCOMPARE(p.loadRun(run), QString());
     const auto rows = p.table()->findItems("budget-run", Qt::MatchExactly);
     QVERIFY(!rows.isEmpty());
-    QCOMPARE(p.table()->item(rows.first()->row(), 2)->text(), QString::number(endTest, 'f', 3));
-    QCOMPARE(p.table()->item(rows.first()->row(), 3)->text(), QString::number(best, 'f', 3));
+    QCOMPARE(p.table()->item(rows.first()->row(), RunTable::FinalTest)->text(), QString::number(endTest, 'f', 3));
+    QCOMPARE(p.table()->item(rows.first()->row(), RunTable::BestTest)->text(), QString::number(best, 'f', 3));
     p.chart()->redraw();
     QLineSeries* test = nullptr;
     for (auto* series : p.chart()->chart()->series())
@@ -346,7 +348,7 @@ class TestTrainingPanel : public QObject {
     QCOMPARE(p.verdict(), QString());
     QCOMPARE(p.loadRun(dir_.filePath("far-full"), "far", "full"), QString());
     QCOMPARE(p.loadRun(dir_.filePath("far-affine"), "far", "affine"), QString());
-    auto deltaOf = [&](const QString& name) { return p.table()->item(p.table()->findItems(name, Qt::MatchExactly).first()->row(), 4)->text(); };
+    auto deltaOf = [&](const QString& name) { return p.table()->item(p.table()->findItems(name, Qt::MatchExactly).first()->row(), RunTable::Delta)->text(); };
     QCOMPARE(deltaOf("far-affine"), QString("+0.100"));
     QCOMPARE(p.verdict(), QString());
     QCOMPARE(p.loadRun(dir_.filePath("close-full"), "close", "full"), QString());
@@ -354,6 +356,69 @@ class TestTrainingPanel : public QObject {
     QVERIFY2(deltaOf("close-affine").contains("within noise"), qPrintable(deltaOf("close-affine")));
     QVERIFY2(p.verdict().contains("Too short to order") && p.verdict().contains("close") && !p.verdict().contains("far"),
              qPrintable(p.verdict()));
+  }
+
+  // The run manager: every run its own colour (list and chart agree), a filter on name and config
+  // that hides rows and curves, a box that hides a curve, and Δ for any selection against the first
+  // selected run (values from the runs' own logs).
+  void runManagerFiltersHidesAndComparesAnySelection() {
+    TrainingPanel p;
+    p.resize(1100, 720);
+    p.show();
+    auto* table = p.table();
+    auto* chart = p.chart();
+    QCOMPARE(p.runs().size(), 4);  // the bundled ablations
+    const auto rowOf = [&](const QString& name) { return table->findItems(name, Qt::MatchExactly).first()->row(); };
+    const auto curveOf = [&](const QString& name) -> QLineSeries* {
+      for (auto* s : chart->chart()->series())
+        if (auto* line = qobject_cast<QLineSeries*>(s); line && line->name() == name) return line;
+      return nullptr;
+    };
+    redrawAfter(*chart, [&] { chart->scheduleRedraw(); });
+    QSet<QRgb> colours;
+    for (const auto& r : p.runs()) {
+      const QColor swatch = table->item(rowOf(r.name), RunTable::Run)->data(Qt::DecorationRole).value<QColor>();
+      QVERIFY2(curveOf(r.name), qPrintable(r.name));
+      QCOMPARE(curveOf(r.name)->pen().color().rgb(), swatch.rgb());
+      colours.insert(swatch.rgb());
+    }
+    QCOMPARE(colours.size(), 4);
+    QVERIFY(table->item(rowOf("fmnist-small-affine"), RunTable::Config)->text().startsWith("affine"));
+
+    redrawAfter(*chart, [&] { p.runTable()->filter()->setText("affine"); });
+    for (const auto& r : p.runs()) {
+      const bool affine = r.config.startsWith("affine") || r.name.contains("affine");
+      QCOMPARE(table->isRowHidden(rowOf(r.name)), !affine);
+      QCOMPARE(curveOf(r.name)->isVisible(), affine);
+    }
+    redrawAfter(*chart, [&] { p.runTable()->filter()->clear(); });
+
+    redrawAfter(*chart, [&] { table->item(rowOf("fmnist-small-no-attention"), RunTable::Run)->setCheckState(Qt::Unchecked); });
+    QVERIFY(!curveOf("fmnist-small-no-attention")->isVisible());
+    QVERIFY(curveOf("fmnist-small")->isVisible());
+
+    // Select the affine and uniform-dequant runs: the first selected row is the reference.
+    const int a = rowOf("fmnist-small-affine"), u = rowOf("fmnist-small-uniform-dequant");
+    table->clearSelection();
+    table->selectionModel()->select(table->model()->index(a, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    table->selectionModel()->select(table->model()->index(u, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    const auto& ref = p.runs()[std::min(a, u)];
+    const auto& other = p.runs()[std::max(a, u)];
+    QVERIFY2(p.runTable()->basis().contains(ref.name), qPrintable(p.runTable()->basis()));
+    QCOMPARE(table->item(std::min(a, u), RunTable::Delta)->text(), QString("reference"));
+    const double delta = other.finalTest() - ref.finalTest();
+    const QString cell = table->item(std::max(a, u), RunTable::Delta)->text();
+    QVERIFY2(cell.startsWith(QString("%1%2").arg(delta >= 0 ? "+" : "").arg(delta, 0, 'f', 3)), qPrintable(cell));
+    QCOMPARE(table->item(rowOf("fmnist-small"), RunTable::Delta)->text(), QString("–"));  // not selected
+    table->clearSelection();
+    QVERIFY(!p.runTable()->basis().contains(ref.name));
+    QVERIFY(table->item(std::max(a, u), RunTable::Delta)->toolTip().contains("fmnist-small"));  // back to its group's full run
+
+    // A run loaded again keeps its colour; a new one never takes another's.
+    const QColor before = curveOf("fmnist-small")->pen().color();
+    QCOMPARE(p.loadRun(p.runs()[rowOf("fmnist-small")].dir), QString());
+    redrawAfter(*chart, [&] { chart->scheduleRedraw(); });
+    QCOMPARE(curveOf("fmnist-small")->pen().color(), before);
   }
 
   // Exact resume in the studio: a run paused part-way and resumed ends with the same weights and the
