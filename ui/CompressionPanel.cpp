@@ -146,7 +146,10 @@ CompressionPanel::CompressionPanel(ModelSession* session, QWidget* parent) : QWi
   connect(session_, &ModelSession::codeLengthsReady, this, &CompressionPanel::showResult);
   connect(session_, &ModelSession::compressionFinished, this, &CompressionPanel::showCompression);
   connect(session_, &ModelSession::jobState, this, &CompressionPanel::showJobState);
-  connect(session_, &ModelSession::modelOpened, this, &CompressionPanel::request);
+  connect(session_, &ModelSession::modelOpened, this, [this] {
+    requested_ = QImage();  // another model: the image is coded again
+    request();
+  });
 }
 
 void CompressionPanel::setDataset(const QVector<QImage>& images) {
@@ -158,13 +161,18 @@ void CompressionPanel::setDataset(const QVector<QImage>& images) {
 
 void CompressionPanel::request() {
   if (!session_->hasModel() || dataset_.isEmpty()) return;
+  // Start-up asks twice (the model opens, the data set arrives): the same image is coded once.
+  const QImage image = dataset_.value(index_->value());
+  if (image == requested_) return;
+  requested_ = image;
   // The image, its maps and its tables change together when its result arrives (showResult).
-  session_->requestCodeLengths({dataset_.value(index_->value())});
+  session_->requestCodeLengths({image});
 }
 
 void CompressionPanel::showJobState(JobKind kind, JobState state, qint64 done, qint64 total) {
   if (kind == JobKind::CodeLengths)
     state_->setText(state == JobState::Waiting || state == JobState::Running ? tr("Coding the image…") : QString());
+  if (kind == JobKind::CodeLengths && state == JobState::Failed) requested_ = QImage();  // may be asked again
   if (kind != JobKind::Compression) return;
   const bool active = showJobProgress(progress_, cancel_, state, done, total);
   compress_->setEnabled(!active);

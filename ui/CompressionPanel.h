@@ -43,6 +43,7 @@ class CompressionPanel : public QWidget {
 
   ModelSession* session_;
   QVector<QImage> dataset_;
+  QImage requested_;  // the image last sent to be coded
   QSpinBox* index_;
   PixelView *image_, *codedMap_, *modelMap_;
   ColourBar* scale_;

@@ -54,6 +54,8 @@ QImage LikelihoodPanel::mnistDigit(int index) {
 QWidget* LikelihoodPanel::buildSources() {
   index_ = new QSpinBox;
   index_->setEnabled(false);
+  index_->setRange(-1, -1);
+  index_->setSpecialValueText(tr("–"));  // the image shown is not from the data set
   index_->setToolTip(tr("Image of the open data set"));
   auto* sample = new QPushButton(tr("Sample"));
   sample->setToolTip(tr("The sample selected in the Samples tab"));
@@ -73,7 +75,7 @@ QWidget* LikelihoodPanel::buildSources() {
   for (auto* b : {sample, noise, digit, draw}) sources->addWidget(b);
   sources->addStretch();
   connect(index_, &QSpinBox::valueChanged, this, [this](int i) {
-    if (i < dataset_.size()) setImage(dataset_[i], tr("data set #%1").arg(i));
+    if (i >= 0 && i < dataset_.size()) setImage(dataset_[i], tr("data set #%1").arg(i), i);
   });
   connect(sample, &QPushButton::clicked, this, [this] {
     const QImage img = currentSample_ ? currentSample_() : QImage();
@@ -194,8 +196,8 @@ LikelihoodPanel::LikelihoodPanel(ModelSession* session, std::function<QImage()> 
   connect(png, &QPushButton::clicked, this, &LikelihoodPanel::exportPng);
   connect(csv, &QPushButton::clicked, this, &LikelihoodPanel::exportCsv);
   connect(heatView_, &PixelView::hovered, this, [this](int x, int y) {
-    if (x < 0 || last_.bits.empty()) return cursor_->setText(tr("Hover the heatmap for values"));
-    cursor_->setText(tr("pixel (%1, %2): %3 bits").arg(x).arg(y).arg(last_.bits[size_t(y) * last_.width + x], 0, 'f', 3));
+    hovered_ = {x, y};
+    updateCursor();
   });
   connect(cancelButton_, &QPushButton::clicked, this, [this] { session_->cancel(JobKind::LikelihoodBound); });
   connect(session_, &ModelSession::jobState, this, &LikelihoodPanel::showJobState);
@@ -209,16 +211,23 @@ LikelihoodPanel::LikelihoodPanel(ModelSession* session, std::function<QImage()> 
 
 void LikelihoodPanel::setDataset(const QVector<QImage>& images) {
   dataset_ = images;
-  index_->setRange(0, std::max(0, static_cast<int>(images.size()) - 1));
+  {
+    const QSignalBlocker block(index_);
+    index_->setRange(-1, static_cast<int>(images.size()) - 1);
+  }
   index_->setEnabled(!images.isEmpty());
-  if (!images.isEmpty() && image_.isNull()) setImage(images[0], tr("data set #0"));
+  if (!images.isEmpty() && image_.isNull()) setImage(images[0], tr("data set #0"), 0);
 }
 
 void LikelihoodPanel::setImportanceSamples(int k) { k_->setValue(k); }
 
-void LikelihoodPanel::setImage(const QImage& image, const QString& origin) {
+void LikelihoodPanel::setImage(const QImage& image, const QString& origin, int datasetIndex) {
   if (image.isNull()) return;
   image_ = image;
+  {
+    const QSignalBlocker block(index_);
+    index_->setValue(datasetIndex);  // "–" for an image from elsewhere: the box never names another image
+  }
   origin_ = origin;
   const auto& m = session_->modelInfo();
   QString note = tr("Image: %1").arg(origin);
@@ -241,6 +250,7 @@ void LikelihoodPanel::showResult(quint64 id, const LikelihoodReport& r) {
   if (id != lastId_) return;  // a newer request is on its way
   last_ = r;
   updateTotals();
+  updateCursor();  // the value under the pointer is the new image's
   redraw();
   updateBreakdown();
   reference_->setImageBpd(r.bpdElbo);
@@ -256,6 +266,15 @@ void LikelihoodPanel::showBound(const BoundReport& b) {
 }
 
 QString LikelihoodPanel::totalsText() const { return totals_->text(); }
+QString LikelihoodPanel::cursorText() const { return cursor_->text(); }
+int LikelihoodPanel::datasetIndex() const { return index_->value(); }
+
+void LikelihoodPanel::updateCursor() {
+  const auto [x, y] = hovered_;
+  if (x < 0 || y < 0 || x >= last_.width || last_.bits.empty() || size_t(y) * last_.width + x >= last_.bits.size())
+    return cursor_->setText(tr("Hover the heatmap for values"));
+  cursor_->setText(tr("pixel (%1, %2): %3 bits").arg(x).arg(y).arg(last_.bits[size_t(y) * last_.width + x], 0, 'f', 3));
+}
 
 void LikelihoodPanel::updateTotals() {
   const QString iw = std::isnan(last_.bpdIw) ? tr("computing in the background…") : QString::number(last_.bpdIw, 'f', 3);

@@ -28,13 +28,17 @@ class LikelihoodPanel : public QWidget {
  public:
   LikelihoodPanel(ModelSession* session, std::function<QImage()> currentSample, QWidget* parent = nullptr);
   void setDataset(const QVector<QImage>& images);
-  void setImage(const QImage& image, const QString& origin);
+  // datasetIndex: the image's number in the open data set (-1: from elsewhere).
+  void setImage(const QImage& image, const QString& origin, int datasetIndex = -1);
   void setDatasetPath(const QString& path);  // for the data-set histogram (and its cache)
   void setImportanceSamples(int k);
   const LikelihoodReport& lastResult() const { return last_; }
   QPair<double, double> scale() const { return {lo_, hi_}; }
   QString totalsText() const;
+  QString cursorText() const;  // the value under the pointer on the heatmap
+  int datasetIndex() const;    // -1: the image is not from the data set
   QChartView* breakdownView() const { return breakdownView_; }
+  PixelView* heatView() const { return heatView_; }
   ReferenceHistogram* referenceHistogram() const { return reference_; }
   static QString digitsPath();  // Debian opencv-doc's MNIST digits sheet, or ""
   static QImage mnistDigit(int index);  // one 20x20 digit padded to 28x28, or null
@@ -56,6 +60,7 @@ class LikelihoodPanel : public QWidget {
   void redraw();
   void updateTotals();
   void updateBreakdown();
+  void updateCursor();
 
   ModelSession* session_;
   std::function<QImage()> currentSample_;
@@ -65,6 +70,7 @@ class LikelihoodPanel : public QWidget {
   PixelView *imageView_, *heatView_, *pinnedView_;
   DrawCanvas* canvas_;
   QLabel *note_, *totals_, *cursor_, *pinnedLabel_, *state_;
+  QPair<int, int> hovered_{-1, -1};  // heatmap pixel under the pointer
   QSpinBox *index_, *k_;
   QSlider* opacity_;
   QCheckBox* lock_;

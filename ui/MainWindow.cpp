@@ -22,6 +22,7 @@
 #include "ExplainBox.h"
 #include "Explanations.h"
 #include "MessageBar.h"
+#include "ModelDescription.h"
 #include "InterpolationPanel.h"
 #include "LayersPanel.h"
 #include "LikelihoodPanel.h"
@@ -224,12 +225,12 @@ void MainWindow::buildMenus() {
   connect(original, &QAction::toggled, this, [this](bool on) {
     for (auto* v : findChildren<PixelView*>()) v->setOriginalSize(on);
   });
-  view->addAction(tr("Model &config…"), this, [this] {
+  view->addAction(tr("About this &model…"), this, [this] {
     const auto& m = session_->modelInfo();
     QMessageBox box(this);
     box.setWindowTitle(tr("Model"));
-    box.setText(tr("<b>%1</b><br>%2<br>%3 parameters · %4").arg(m.name, m.description, QLocale().toString(m.parameters), m.path));
-    box.setDetailedText(m.configJson);
+    box.setText(plainModelDescription(m));
+    box.setDetailedText(tr("Notes from its config: %1\n\n%2").arg(m.description, m.configJson));
     box.exec();
   });
   auto* help = menuBar()->addMenu(tr("&Help"));

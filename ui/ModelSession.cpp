@@ -173,7 +173,7 @@ ModelInfo describeModel(const LoadedModel& loaded, const torch::Device& device) 
   info.channels = c.channels, info.height = c.height, info.width = c.width, info.nBits = c.nBits;
   info.variationalDequantization = loaded.model->variationalDequantization();
   if (loaded.meta.contains("step") && loaded.meta["step"].is_number())
-    info.trainedNote = QObject::tr("%1 steps").arg(loaded.meta["step"].get<qint64>());
+    info.trainedNote = QObject::tr("%1 steps in its last training run").arg(loaded.meta["step"].get<qint64>());
   if (loaded.meta.contains("test_bpd_iw") && loaded.meta["test_bpd_iw"].is_number())
     info.trainedNote += QObject::tr(", test %1 bits/dim (importance-weighted)").arg(loaded.meta["test_bpd_iw"].get<double>(), 0, 'f', 3);
   return info;

@@ -30,6 +30,8 @@
 #include "CurveChart.h"
 #include "Dequant1DPanel.h"
 #include "DirectionsPanel.h"
+#include "ModelDescription.h"
+#include "PixelView.h"
 #include "codec/Compressor.h"
 #include "codec/ImageCodeLengths.h"
 #include "DrawCanvas.h"
@@ -206,6 +208,32 @@ class TestStudio : public QObject {
       for (size_t t = 0; t < r.breakdownBits.size(); ++t) QVERIFY(std::abs(r.breakdownBits[t].second - core.breakdownBits[t].second) < 1e-9);
       QVERIFY(std::abs(r.bpdIw - core.bpdIw) < 1e-9 && std::abs(r.bpdElbo - core.bpdElbo) < 1e-9);
     }
+  }
+
+  // The value under the pointer and the data-set number follow the image shown: a new image
+  // replaces the hovered value with its own, and an image from elsewhere clears the number.
+  void hoverValueAndIndexFollowTheImage() {
+    auto w = openStudio();
+    QVERIFY(w);
+    auto* panel = w->likelihoodPanel();
+    const auto data = loadDataset(kFashionTest.toStdString(), 4);
+    QVector<QImage> images;
+    for (int64_t i = 0; i < data.size(); ++i) images << toQImage(toPixels(data.images[i]));
+    QSignalSpy shown(panel, &LikelihoodPanel::likelihoodShown);
+    panel->setDataset(images);
+    panel->setImage(images[3], "data set #3", 3);
+    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && toQImage(panel->lastResult().image) == images[3], 60000);
+    QCOMPARE(panel->datasetIndex(), 3);
+    const auto valueAt = [&](int x, int y) { return QString::number(panel->lastResult().bits[size_t(y) * 28 + x], 'f', 3); };
+    Q_EMIT panel->heatView()->hovered(14, 10);
+    QVERIFY2(panel->cursorText().endsWith(valueAt(14, 10) + " bits"), qPrintable(panel->cursorText()));
+    const QString before = panel->cursorText();
+    QImage other = images[1];
+    other.invertPixels();
+    panel->setImage(other, "an inverted shirt");
+    QCOMPARE(panel->datasetIndex(), -1);
+    QTRY_VERIFY_WITH_TIMEOUT(toQImage(panel->lastResult().image) == other, 60000);
+    QVERIFY2(panel->cursorText().endsWith(valueAt(14, 10) + " bits") && panel->cursorText() != before, qPrintable(panel->cursorText()));
   }
 
   void dequantizationViewMatchesTheCore() {
@@ -505,6 +533,19 @@ class TestStudio : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(panel->lastResult().inverse, 60000);
     const auto inverse = sampleLayersReport(model.model, 0.8, 5);
     QCOMPARE(panel->lastResult().image.data, inverse.image.data);
+  }
+
+  // View ▸ About this model: plain words drawn from the config (counted here from the bundled
+  // config by hand: 4 + 2 + 3 couplings in 3 stages, K = 8), no training-log jargon.
+  void modelDescriptionIsPlain() {
+    auto w = openStudio();
+    QVERIFY(w);
+    const QString text = plainModelDescription(w->session()->modelInfo());
+    for (const char* words : {"28×28 grey images", "256 levels", "784 numbers", "9 invertible coupling layers in 3 stages",
+                              "mixture of 8 logistic curves", "variational dequantization", "self-attention in 1 of the 3 stages"})
+      QVERIFY2(text.contains(QString::fromUtf8(words)), qPrintable(words + QString(" not in: ") + text));
+    QVERIFY2(text.contains(QLocale().toString(w->session()->modelInfo().parameters)), qPrintable(text));
+    QVERIFY2(!text.contains("leg ") && !text.contains("H200"), qPrintable(text));
   }
 
   void screenshots_data() {
