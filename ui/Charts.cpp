@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <QApplication>
+
 #include <QtCharts/QAreaSeries>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
@@ -78,13 +80,45 @@ QChart* placeholderChart(const QString& whatWillAppear) {
   return chart;
 }
 
+namespace {
+bool presenting = false;
+}
+
+void setPresentationMode(bool on) { presenting = on; }
+bool presentationMode() { return presenting; }
+
+void styleChart(QChart* chart) {
+  const double scale = presenting ? 1.5 : 1.0;
+  const double base = QApplication::font().pointSizeF();
+  auto sized = [&](QFont font, double factor) {
+    font.setPointSizeF(base * factor * scale);
+    return font;
+  };
+  chart->setTitleFont(sized(chart->titleFont(), 1.0));
+  chart->legend()->setFont(sized(chart->legend()->font(), 0.9));
+  for (auto* axis : chart->axes()) {
+    axis->setLabelsFont(sized(axis->labelsFont(), 0.85));
+    axis->setTitleFont(sized(axis->titleFont(), 0.9));
+  }
+  for (auto* series : chart->series())
+    if (auto* line = qobject_cast<QLineSeries*>(series)) {
+      // The width the series was made with is kept beside it, so styling twice changes nothing.
+      if (!line->property("baseWidth").isValid()) line->setProperty("baseWidth", line->pen().widthF());
+      QPen pen = line->pen();
+      pen.setWidthF(line->property("baseWidth").toDouble() * (presenting ? 2.0 : 1.0));
+      line->setPen(pen);
+    }
+}
+
 void replaceChart(QChartView* view, QChart* chart) {
   QChart* old = view->chart();
+  styleChart(chart);
   view->setChart(chart);
   delete old;
 }
 
 QChartView* makeChartView(QChart* chart) {
+  styleChart(chart);
   auto* view = new QChartView(chart);
   view->setRenderHint(QPainter::Antialiasing);
   view->setMinimumHeight(150);

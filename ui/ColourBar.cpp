@@ -12,7 +12,15 @@ ColourBar::ColourBar(const QString& unit, QWidget* parent) : QWidget(parent), un
 
 void ColourBar::setRange(double lo, double hi, int decimals) {
   lo_ = lo, hi_ = hi, decimals_ = decimals;
+  updateGeometry();  // a longer label needs a wider bar
   update();
+}
+
+QSize ColourBar::sizeHint() const {
+  const auto& f = fontMetrics();
+  int text = f.horizontalAdvance(unit_);
+  for (double v : {lo_, hi_}) text = std::max(text, f.horizontalAdvance(QString::number(v, 'f', decimals_)));
+  return {2 + 16 + 4 + text + 2, 160};
 }
 
 void ColourBar::paintEvent(QPaintEvent*) {

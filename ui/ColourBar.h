@@ -9,8 +9,8 @@ class ColourBar : public QWidget {
  public:
   explicit ColourBar(const QString& unit, QWidget* parent = nullptr);
   void setRange(double lo, double hi, int decimals = 2);
-  QSize sizeHint() const override { return {74, 160}; }
-  QSize minimumSizeHint() const override { return {60, 80}; }
+  QSize sizeHint() const override;  // the bar and its widest label in the current font
+  QSize minimumSizeHint() const override { return {sizeHint().width(), 80}; }
 
  protected:
   void paintEvent(QPaintEvent*) override;

@@ -173,6 +173,7 @@ CurveChart::Curves& CurveChart::curvesFor(const TrainingRun& run, int index) {
       redraw();
       Q_EMIT visibilityToggled(name);
     });
+  styleChart(chart());  // the new lines get the presentation mode's width
   return *curves_.insert(run.name, c);
 }
 

@@ -15,6 +15,7 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include "Charts.h"
 #include "CompressionPanel.h"
 #include "Dequant1DPanel.h"
 #include "DirectionsPanel.h"
@@ -225,6 +226,11 @@ void MainWindow::buildMenus() {
   connect(original, &QAction::toggled, this, [this](bool on) {
     for (auto* v : findChildren<PixelView*>()) v->setOriginalSize(on);
   });
+  auto* presentation = view->addAction(tr("&Presentation mode"));
+  presentation->setCheckable(true);
+  presentation->setShortcut(QKeySequence(Qt::Key_F5));
+  presentation->setToolTip(tr("Large text and thick chart lines for a projector; hides the explanation boxes"));
+  connect(presentation, &QAction::toggled, this, &MainWindow::setPresentationMode);
   view->addAction(tr("About this &model…"), this, [this] {
     const auto& m = session_->modelInfo();
     QMessageBox box(this);
@@ -286,6 +292,16 @@ QWidget* MainWindow::page(QWidget* panel, const QString& key, const QString& exp
   return scroll;
 }
 
+void MainWindow::setPresentationMode(bool on) {
+  flowpp::ui::setPresentationMode(on);
+  statusBar()->clearMessage();  // a message shown during the font change was drawn over the model's line
+  QFont font = QApplication::font();
+  if (on) font.setPointSizeF(font.pointSizeF() * 1.5);
+  setFont(font);  // every widget of the window inherits it
+  for (auto* view : findChildren<QChartView*>()) styleChart(view->chart());
+  for (auto* box : findChildren<ExplainBox*>()) box->setVisible(!on);
+}
+
 void MainWindow::showAbout() {
   QMessageBox::about(this, tr("About Flow++ Studio"),
                      tr("<h3>Flow++ Studio %1</h3><p>Explore Flow++ (Ho, Chen, Srinivas, Duan, Abbeel, ICML 2019): "
@@ -300,7 +316,7 @@ void MainWindow::showShortcuts() {
                            tr("Ctrl+O  open a model or checkpoint\nCtrl+I  open an image (Likelihood tab)\n"
                               "Ctrl+D  open a data set\nCtrl+E  export the samples grid\nCtrl+S  save (in the Samples tab)\n"
                               "Ctrl+N  new seed (any tab: shows the Samples tab)\nCtrl+1  original pixel size\nAlt+1…9  switch tabs\n"
-                              "Ctrl+Shift+C  compress the data set (Compression tab)\n\n"
+                              "Ctrl+Shift+C  compress the data set (Compression tab)\nF5  presentation mode (large text, thick lines)\n\n"
                               "Playground: Space  train or pause · .  one step · Ctrl+R  reset to step 0\n"
                               "Charts (click one first): arrows  pan · + / −  zoom · 0  follow the newest data again · "
                               "drag  zoom to a box · right-click  zoom out\n\nF1  this list\nCtrl+Q  quit"));

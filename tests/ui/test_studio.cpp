@@ -17,6 +17,8 @@
 
 #include "../TestMain.h"
 #include "CurveChart.h"
+#include <QtCharts/QLineSeries>
+#include "ExplainBox.h"
 #include "DequantPanel.h"
 #include "ImageGrid.h"
 #include "InterpolationPanel.h"
@@ -546,6 +548,48 @@ class TestStudio : public QObject {
       QVERIFY2(text.contains(QString::fromUtf8(words)), qPrintable(words + QString(" not in: ") + text));
     QVERIFY2(text.contains(QLocale().toString(w->session()->modelInfo().parameters)), qPrintable(text));
     QVERIFY2(!text.contains("leg ") && !text.contains("H200"), qPrintable(text));
+  }
+
+  // Presentation mode: text 1.5x, chart lines twice as thick (also on a chart made while it is on),
+  // no explanation boxes; turning it off restores every size.
+  void presentationModeEnlargesAndRestores() {
+    auto w = openStudio();
+    QVERIFY(w);
+    auto* likelihood = w->likelihoodPanel();
+    QTRY_VERIFY_WITH_TIMEOUT(!likelihood->lastResult().bits.empty(), 60000);
+    const double text = w->font().pointSizeF(), title = likelihood->breakdownView()->chart()->titleFont().pointSizeF();
+    auto* curves = w->trainingPanel()->chart();
+    QLineSeries* line = nullptr;
+    for (auto* s : curves->chart()->series())
+      if (auto* l = qobject_cast<QLineSeries*>(s); l && !l->name().isEmpty()) line = l;
+    QVERIFY(line);
+    const double width = line->pen().widthF();
+    w->setPresentationMode(true);
+    QCOMPARE(w->font().pointSizeF(), 1.5 * text);
+    QCOMPARE(likelihood->breakdownView()->chart()->titleFont().pointSizeF(), 1.5 * title);
+    QCOMPARE(line->pen().widthF(), 2 * width);
+    for (auto* box : w->findChildren<ExplainBox*>()) QVERIFY(box->isHidden());
+    QSignalSpy shown(likelihood, &LikelihoodPanel::likelihoodShown);
+    QImage black(28, 28, QImage::Format_Grayscale8);
+    black.fill(0);
+    likelihood->setImage(black, "black");  // a new breakdown chart
+    QVERIFY(shown.wait(60000));
+    w->resize(1600, 900);  // a projector's
+    w->showPanel(likelihood);
+    QCoreApplication::sendPostedEvents();  // the layout after the font change
+    QCoreApplication::processEvents();
+    QDir().mkpath(QString(FLOWPP_BINARY_DIR) + "/screenshots");
+    QVERIFY(w->grab().save(QString(FLOWPP_BINARY_DIR) + "/screenshots/likelihood-presentation.png"));
+    for (QWidget* p = likelihood; p; p = p->parentWidget())
+      if (auto* area = qobject_cast<QScrollArea*>(p))
+        qInfo("presentation at 1600x900: page minimum %dx%d, viewport %dx%d", area->widget()->minimumSizeHint().width(),
+              area->widget()->minimumSizeHint().height(), area->viewport()->width(), area->viewport()->height());
+    QCOMPARE(likelihood->breakdownView()->chart()->titleFont().pointSizeF(), 1.5 * title);
+    w->setPresentationMode(false);
+    QCOMPARE(w->font().pointSizeF(), text);
+    QCOMPARE(likelihood->breakdownView()->chart()->titleFont().pointSizeF(), title);
+    QCOMPARE(line->pen().widthF(), width);
+    for (auto* box : w->findChildren<ExplainBox*>()) QVERIFY(!box->isHidden());
   }
 
   void screenshots_data() {
