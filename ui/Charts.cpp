@@ -105,7 +105,9 @@ void styleChart(QChart* chart) {
       // The width the series was made with is kept beside it, so styling twice changes nothing.
       if (!line->property("baseWidth").isValid()) line->setProperty("baseWidth", line->pen().widthF());
       QPen pen = line->pen();
-      pen.setWidthF(line->property("baseWidth").toDouble() * (presenting ? 2.0 : 1.0));
+      const double width = line->property("baseWidth").toDouble() * (presenting ? 2.0 : 1.0);
+      if (pen.widthF() == width) continue;
+      pen.setWidthF(width);
       line->setPen(pen);
     }
 }

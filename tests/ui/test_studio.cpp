@@ -17,6 +17,7 @@
 
 #include "../TestMain.h"
 #include "CurveChart.h"
+#include <QtCharts/QLegendMarker>
 #include <QtCharts/QLineSeries>
 #include "ExplainBox.h"
 #include "DequantPanel.h"
@@ -568,6 +569,12 @@ class TestStudio : public QObject {
     QCOMPARE(w->font().pointSizeF(), 1.5 * text);
     QCOMPARE(likelihood->breakdownView()->chart()->titleFont().pointSizeF(), 1.5 * title);
     QCOMPARE(line->pen().widthF(), 2 * width);
+    const auto visibleMarkers = [&] {  // one legend entry per run, none for the train points and smoothing
+      int n = 0;
+      for (auto* m : curves->chart()->legend()->markers()) n += m->isVisible();
+      return n;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(visibleMarkers(), int(w->trainingPanel()->runs().size()), 5000);
     for (auto* box : w->findChildren<ExplainBox*>()) QVERIFY(box->isHidden());
     QSignalSpy shown(likelihood, &LikelihoodPanel::likelihoodShown);
     QImage black(28, 28, QImage::Format_Grayscale8);

@@ -149,9 +149,12 @@ class TestTrainingPanel : public QObject {
     const int drawn = chart.pointCount();
     QVERIFY(drawn > 0);
     QLegendMarker* marker = nullptr;
-    for (auto* m : chart.chart()->legend()->markers())
-      if (m->isVisible() && m->label() == "run-3") marker = m;
-    QVERIFY2(marker, "run-3 has no legend entry");
+    const auto findMarker = [&] {
+      for (auto* m : chart.chart()->legend()->markers())
+        if (m->isVisible() && m->label() == "run-3") marker = m;
+      return marker != nullptr;
+    };
+    QVERIFY2(QTest::qWaitFor(findMarker, 5000), "run-3 has no legend entry");  // once the legend is laid out
     redrawAfter(chart, [&] { Q_EMIT marker->clicked(); });
     QVERIFY(!runs[3].visible);
     QCOMPARE(chart.pointCount(), drawn - int(runs[3].points().size()));
