@@ -18,6 +18,7 @@
 #include "ImageGrid.h"
 #include "PixelView.h"
 #include "PixelsImage.h"
+#include "ExportFigure.h"
 #include "ExportFile.h"
 
 namespace flowpp::ui {
@@ -219,7 +220,11 @@ void InterpolationPanel::showFrame(int i) {
 
 void InterpolationPanel::exportStrip() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Export strip"), "interpolation.png", tr("PNG images (*.png)"));
-  if (!path.isEmpty() && !savePngAtomically(strip_->gridImage(), path)) info_->setText(tr("Could not write %1").arg(path));
+  const QString caption = tr("%1 → %2: %3 frames decoded along a %4 path in the latent space of %5")
+                              .arg(endLabels_[0]->text(), endLabels_[1]->text()).arg(frames_.size())
+                              .arg(mode_->currentText().toLower(), session_->modelInfo().name);
+  if (!path.isEmpty() && !savePngAtomically(exportFigure(strip_->gridImage(), caption), path))
+    info_->setText(tr("Could not write %1").arg(path));
 }
 
 QString InterpolationPanel::writeFrames(const QString& dir, bool replaceOld) {

@@ -30,6 +30,7 @@
 #include "PixelsImage.h"
 #include "ReferenceHistogram.h"
 #include "explore/Statistics.h"
+#include "ExportFigure.h"
 #include "ExportFile.h"
 
 namespace flowpp::ui {
@@ -356,7 +357,12 @@ void LikelihoodPanel::setDatasetPath(const QString& path) { reference_->setDatas
 void LikelihoodPanel::exportPng() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Export heatmap"), "heatmap.png", tr("PNG images (*.png)"));
   if (path.isEmpty() || last_.bits.empty()) return;
-  if (!savePngAtomically(heatmapImage(last_.bits, last_.width, last_.height, lo_, hi_).scaled(last_.width * 8, last_.height * 8), path))
+  const ColourScale scale{lo_, hi_, tr("bits/px"), 2};
+  const QString caption = tr("Bits per pixel of %1 under %2: %3 bits/dim (heatmap: mean of %4 dequantization draws). "
+                             "Colours from %5 to %6 bits; brighter pixels cost more.")
+                              .arg(origin_, session_->modelInfo().name).arg(last_.bpdMap, 0, 'f', 3).arg(last_.mapSamples)
+                              .arg(lo_, 0, 'f', 2).arg(hi_, 0, 'f', 2);
+  if (!savePngAtomically(exportFigure(heatmapImage(last_.bits, last_.width, last_.height, lo_, hi_), caption, 8, &scale), path))
     state_->setText(tr("Could not write %1").arg(path));
 }
 

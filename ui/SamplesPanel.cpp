@@ -13,6 +13,7 @@
 #include "ImageGrid.h"
 #include "PixelView.h"
 #include "PixelsImage.h"
+#include "ExportFigure.h"
 #include "ExportFile.h"
 
 namespace flowpp::ui {
@@ -153,7 +154,10 @@ QImage SamplesPanel::selectedImage() const { return grid_->images().value(std::m
 
 void SamplesPanel::saveGrid() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Save samples"), "samples.png", tr("PNG images (*.png)"));
-  if (!path.isEmpty() && !savePngAtomically(grid_->gridImage(), path)) info_->setText(tr("Could not write %1").arg(path));
+  const QString caption = tr("%1 samples of %2 at temperature %3 (seed %4)")
+                              .arg(last_.count).arg(session_->modelInfo().name).arg(last_.temperature, 0, 'f', 2).arg(last_.seed);
+  if (!path.isEmpty() && !savePngAtomically(exportFigure(grid_->gridImage(), caption), path))
+    info_->setText(tr("Could not write %1").arg(path));
 }
 
 void SamplesPanel::saveSelected() {

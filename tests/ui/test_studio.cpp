@@ -20,6 +20,7 @@
 #include <QtCharts/QLegendMarker>
 #include <QtCharts/QLineSeries>
 #include "ExplainBox.h"
+#include "ExportFigure.h"
 #include "DequantPanel.h"
 #include "ImageGrid.h"
 #include "InterpolationPanel.h"
@@ -597,6 +598,28 @@ class TestStudio : public QObject {
     QCOMPARE(likelihood->breakdownView()->chart()->titleFont().pointSizeF(), title);
     QCOMPARE(line->pen().widthF(), width);
     for (auto* box : w->findChildren<ExplainBox*>()) QVERIFY(!box->isHidden());
+  }
+
+  // An exported figure: the picture magnified pixel for pixel, the colour bar beside it (its top is
+  // the scale's top colour), and the caption under them in the text's colour.
+  void exportedFiguresCarryTheirScaleAndCaption() {
+    QImage picture(4, 3, QImage::Format_RGB32);
+    for (int y = 0; y < 3; ++y)
+      for (int x = 0; x < 4; ++x) picture.setPixel(x, y, qRgb(40 * x, 60 * y, 200));
+    const ColourScale scale{-1.5, 8.25, "bits/px", 2};
+    const QImage fig = exportFigure(picture, "A caption", 8, &scale);
+    QDir().mkpath(QString(FLOWPP_BINARY_DIR) + "/screenshots");
+    QVERIFY(fig.save(QString(FLOWPP_BINARY_DIR) + "/screenshots/export-figure.png"));
+    for (int y = 0; y < 3; ++y)
+      for (int x = 0; x < 4; ++x) QCOMPARE(fig.pixel(8 + 8 * x + 4, 8 + 8 * y + 4), picture.pixel(x, y));
+    bool barTop = false;  // the bar starts half a text line down; its first rows are the top colour
+    for (int y = 8; y < 40 && !barTop; ++y) barTop = fig.pixel(8 + 32 + 8 + 5, y) == colourAt(1.0).rgb();
+    QVERIFY2(barTop, "no colour bar beside the picture");
+    int dark = 0;  // caption text under the picture
+    for (int y = 8 + 80; y < fig.height(); ++y)
+      for (int x = 0; x < fig.width(); ++x) dark += qGray(fig.pixel(x, y)) < 128;
+    QVERIFY(dark > 20);
+    QVERIFY(exportFigure(picture, QString("a long caption ").repeated(60), 8, &scale).height() > fig.height());  // it wraps
   }
 
   void screenshots_data() {
