@@ -41,7 +41,7 @@ bool sawState(const QSignalSpy& states, JobKind kind, JobState state) {
 std::string measure(MainWindow& w, QSignalSpy& shown, const LongJob& job) {
   QSignalSpy states(w.session(), &ModelSession::jobState);
   job.start();
-  QTest::qWaitFor([&] { return sawState(states, job.kind, JobState::Running); }, 30000);
+  if (!QTest::qWaitFor([&] { return sawState(states, job.kind, JobState::Running); }, 30000)) return "{\"error\":\"never ran\"}";
   qint64 longest = 0;
   for (int i = 0; i < 8; ++i) {
     const int before = shown.count();

@@ -18,6 +18,7 @@
 #include "util/AtomicFile.h"
 #include "math/MixLogisticFused.h"
 #include "nn/ConvLayout.h"
+#include "nn/ConvPrecision.h"
 #include "nn/FlopCounter.h"
 #include "nn/FusedAttention.h"
 #include "model/Footprint.h"
@@ -217,6 +218,25 @@ void runBench(const BenchArgs& a) {
   if (a.profile) profile["sample16"] = profileOf("16 samples", [&] { model->sample(16, 1.0, 0); });
   const double bisectSecs =
       timeIt(device, std::max(1, a.steps / 2), [&] { bisect = model->sample(16, 1.0, 0, {InverseMethod::Bisection}); });
+  // Issue 26 item 4, measured rather than shipped: the same 16 samples and the same evaluation with
+  // bf16 conditioner convolutions (nn/ConvPrecision), where the CPU has them — their times, the share
+  // of sample pixels that change, and the change of the batch's bits/dim (same dequantization noise).
+  nlohmann::json bf16 = nullptr;
+  if (device.is_cpu() && bf16ConvsAvailable()) {
+    Bf16ConvScope precision(true);
+    DecodeResult reduced;
+    const double sampleMs = timeIt(device, a.steps, [&] { reduced = model->sample(16, 1.0, 0); }) * 1e3;
+    const double evalBf16Secs = timeIt(device, a.steps, [&] { model->logLikelihood(x); });
+    const auto bpdWith = [&](bool on) {
+      Bf16ConvScope scope(on);
+      RandomScope noise(7);
+      return model->bitsPerDim(model->logLikelihood(x).logp).mean().item<double>();
+    };
+    bf16 = {{"sample16_latency_ms", sampleMs},
+            {"sample16_pixels_changed", reduced.x.ne(newton.x).to(torch::kDouble).mean().item<double>()},
+            {"eval_images_per_sec", batch / evalBf16Secs},
+            {"eval_bpd_change", bpdWith(true) - bpdWith(false)}};
+  }
   // The fractions are of the machine's own fp32 multiply-add peak (kernels/FmaPeak: our loops, every
   // instruction set the CPU has); the BLAS's matrix product is reported beside it, since an
   // environment variable can pin the BLAS to older kernels. On a GPU, the matrix product is the peak.
@@ -244,6 +264,7 @@ void runBench(const BenchArgs& a) {
       {"sample16_latency_ms", newtonSecs * 1e3},
       {"sample16_newton_mean_iterations", newton.meanIterations},
       {"sample16_bisection_latency_ms", bisectSecs * 1e3},
+      {"bf16_conditioners", bf16},
       // Convolution and attention FLOPs of 16 samples and the time they need at the fp32 peak;
       // with the attention weights' exponentials at the kernel's exp peak, a floor for the latency
       // on this machine (the rest of the elementwise work comes on top).

@@ -5,6 +5,7 @@
 
 #include "kernels/CpuKernels.h"
 #include "nn/ConvLayout.h"
+#include "nn/ConvPrecision.h"
 #include "nn/ReferenceOps.h"
 
 namespace flowpp {
@@ -114,7 +115,7 @@ class ConcatEluConvFunction : public torch::autograd::Function<ConcatEluConvFunc
                                const torch::Tensor& bias) {
     RECORD_FUNCTION("flowpp::concat_elu_conv", std::vector<c10::IValue>());
     ctx->save_for_backward({x, weight});
-    return torch::conv2d(concatEluValues(x), weight, bias, 1, weight.size(2) / 2);
+    return conditionerConv2d(concatEluValues(x), weight, bias, weight.size(2) / 2);
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {

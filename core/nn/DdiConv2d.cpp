@@ -1,6 +1,7 @@
 #include "nn/DdiConv2d.h"
 
 #include "nn/ConcatEluConv.h"
+#include "nn/ConvPrecision.h"
 #include "nn/DataInit.h"
 #include "nn/FlopCounter.h"
 #include "util/Random.h"
@@ -37,7 +38,7 @@ torch::Tensor DdiConv2dImpl::forward(const torch::Tensor& x) {
   if (DataInitGuard::active()) initFromData(x);
   const auto k = options_.kernel();
   FlopCounter::add(2.0 * x.size(0) * x.size(2) * x.size(3) * options_.in() * options_.out() * k * k);
-  return torch::conv2d(x, effectiveWeight(), bias_, 1, k / 2);
+  return conditionerConv2d(x, effectiveWeight(), bias_, k / 2);
 }
 
 torch::Tensor DdiConv2dImpl::forwardConcatElu(const torch::Tensor& x) {

@@ -20,6 +20,7 @@
 #include "nn/ConcatEluConv.h"
 #include "nn/ConditioningNet.h"
 #include "nn/ConvLayout.h"
+#include "nn/ConvPrecision.h"
 #include "nn/FusedAttention.h"
 #include "nn/GatedResidual.h"
 #include "nn/ReferenceOps.h"
@@ -407,6 +408,28 @@ class TestLayers : public QObject {
     auto w4 = randn({b, heads * d, h, w}, torch::kDouble);
     auto plain = plainAttention(q, k, v, 0.4).view({b, heads, n, d}).permute({0, 1, 3, 2}).reshape({b, heads * d, h, w});
     forEachKernelTable([&](const char*) { checkSameValuesAndGradients(plain, fusedAttentionToChannels(q, k, v, 0.4, b, h, w), {q, k, v}, w4); });
+  }
+
+  // bf16 conditioner convolutions (what bench measures): within bf16's rounding of a float64
+  // convolution (inputs, weights and bias each rounded to 8 significant bits, sums in fp32), exactly
+  // torch::conv2d without a scope or with autograd on, and refused nowhere: a CPU without
+  // AVX512_BF16 simply stays fp32.
+  void bf16ConditionerConvIsWithinItsRounding() {
+    RandomScope rng(431);
+    auto x = torch::randn({2, 8, 6, 5}), w = torch::randn({4, 8, 3, 3}) * 0.2, b = torch::randn({4});
+    const auto exact = torch::conv2d(x.to(torch::kDouble), w.to(torch::kDouble), b.to(torch::kDouble), 1, 1);
+    torch::NoGradGuard noGrad;
+    QVERIFY(torch::equal(conditionerConv2d(x, w, b, 1), torch::conv2d(x, w, b, 1, 1)));
+    Bf16ConvScope scope(true);
+    QCOMPARE(bf16ConvsActive(), bf16ConvsAvailable());
+    const auto reduced = conditionerConv2d(x, w, b, 1);
+    QCOMPARE(reduced.scalar_type(), torch::kFloat);
+    // Each product's two roundings and the bias's: |error| <= 2^-8 * (2 * sum |x||w| + |b|) (+ slack).
+    const auto bound = (torch::conv2d(x.abs().to(torch::kDouble), w.abs().to(torch::kDouble), {}, 1, 1) * 2 + b.abs().to(torch::kDouble).view({1, 4, 1, 1})) * std::ldexp(1.0, -8) + 1e-6;
+    QVERIFY((reduced.to(torch::kDouble) - exact).abs().le(bound).all().item<bool>());
+    if (bf16ConvsAvailable()) QVERIFY(!torch::equal(reduced, torch::conv2d(x, w, b, 1, 1)));  // it did run in bf16
+    torch::AutoGradMode grad(true);
+    QVERIFY(torch::equal(conditionerConv2d(x, w, b, 1), torch::conv2d(x, w, b, 1, 1)));  // never under autograd
   }
 
   // The memory-saving fused conditioner pieces against their written-out forms: values and the
