@@ -128,7 +128,7 @@ void CurveChart::rebuildAxes() {
 }
 
 CurveChart::Curves& CurveChart::curvesFor(const TrainingRun& run, int index) {
-  const int colour = run.colour >= 0 ? run.colour : index;
+  const int colour = run.colourIndex(index);
   auto it = curves_.find(run.name);
   if (it != curves_.end() && it->colour == colour) return *it;
   if (it != curves_.end()) {  // the same name, now another run (loaded again): new colours

@@ -185,7 +185,7 @@ void RunTable::fillRow(int i, const QList<int>& selected, QStringList& tooClose)
   auto* name = table_->item(i, Run);
   name->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsUserCheckable);
   name->setCheckState(r.visible ? Qt::Checked : Qt::Unchecked);
-  name->setData(Qt::DecorationRole, CurveChart::runColour(r.colour >= 0 ? r.colour : i));
+  name->setData(Qt::DecorationRole, CurveChart::runColour(r.colourIndex(i)));
   setCell(i, Config, r.config.isEmpty() ? tr("–") : r.config, r.config);
   setCell(i, Parameters, r.parameters() > 0 ? QLocale().toString(r.parameters()) : tr("–"));
   setCell(i, FinalTest, qIsNaN(fin) ? "–" : QString::number(fin, 'f', 3),

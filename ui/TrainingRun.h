@@ -33,6 +33,7 @@ struct TrainingRun {
   double steps() const { return !std::isnan(log.endStep) ? log.endStep : points().empty() ? NAN : points().back().step; }
   bool addLine(const QByteArray& line) { return log.addLine(line.toStdString()); }
   bool shown() const { return visible && !filteredOut; }
+  int colourIndex(int position) const { return colour >= 0 ? colour : position; }  // position: in the run list
   // Reads RUN_DIR/metrics.jsonl (and config.json for the summary); *error says why nothing could be read.
   static TrainingRun load(const QString& dir, QString* error = nullptr);
   // Reads what was appended since the last read (starting over if the file was rewritten, as a
