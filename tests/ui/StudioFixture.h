@@ -2,6 +2,7 @@
 // A studio window for one test: fresh settings, the bundled model open, the first samples shown.
 // Every studio test makes its own, so it stands alone in any order; and it compares what the panels
 // show with what the core computes for the same request, never with its own arithmetic.
+#include <QDir>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -52,6 +53,15 @@ inline double residentMib() {
   long pages = 0, resident = 0;
   in >> pages >> resident;
   return resident * 4096.0 / (1024 * 1024);
+}
+
+// Brings `panel`'s tab to the front, lays it out and saves the window as build/screenshots/NAME.png.
+inline bool saveScreenshot(ui::MainWindow& w, QWidget* panel, const QString& name) {
+  w.showPanel(panel);
+  QCoreApplication::sendPostedEvents();  // the layout of the page just shown
+  QCoreApplication::processEvents();
+  QDir().mkpath(QString(FLOWPP_BINARY_DIR) + "/screenshots");
+  return w.grab().save(QString(FLOWPP_BINARY_DIR) + "/screenshots/" + name + ".png");
 }
 
 }  // namespace flowpp::test

@@ -1,12 +1,11 @@
 // The studio, offscreen, each test on its own window: live sampling (latest request wins), and every
 // panel's result against the core's own result for the same request — samples, interpolation,
 // the likelihood map and breakdown, the dequantization view; error paths that change nothing and
-// errors that stay readable; and screenshots at two window sizes.
+// errors that stay readable. How the studio presents itself (fit, presentation mode, exports,
+// screenshots) is in test_studio_layout.
 #include <QApplication>
 #include <QDir>
 #include <QMouseEvent>
-#include <QScrollArea>
-#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -17,10 +16,6 @@
 
 #include "../TestMain.h"
 #include "CurveChart.h"
-#include <QtCharts/QLegendMarker>
-#include <QtCharts/QLineSeries>
-#include "ExplainBox.h"
-#include "ExportFigure.h"
 #include "DequantPanel.h"
 #include "ImageGrid.h"
 #include "InterpolationPanel.h"
@@ -34,7 +29,6 @@
 #include "CurveChart.h"
 #include "Dequant1DPanel.h"
 #include "DirectionsPanel.h"
-#include "ModelDescription.h"
 #include "PixelView.h"
 #include "codec/Compressor.h"
 #include "codec/ImageCodeLengths.h"
@@ -73,20 +67,6 @@ double maxDifference(const std::vector<double>& a, const std::vector<double>& b)
 class TestStudio : public QObject {
   Q_OBJECT
   QTemporaryDir dir_;
-
-  void screenshot(MainWindow& w, QWidget* panel, const QString& name) {
-    w.showPanel(panel);
-    QCoreApplication::sendPostedEvents();  // the layout of the page just shown
-    QCoreApplication::processEvents();
-    QDir().mkpath(QString(FLOWPP_BINARY_DIR) + "/screenshots");
-    QVERIFY(w.grab().save(QString(FLOWPP_BINARY_DIR) + "/screenshots/" + name + ".png"));
-    QScrollArea* area = nullptr;
-    for (QWidget* p = panel; p && !area; p = p->parentWidget()) area = qobject_cast<QScrollArea*>(p);
-    QVERIFY(area);
-    qInfo("%s: scrolls %d px down, %d px across", qPrintable(name), area->verticalScrollBar()->maximum(), area->horizontalScrollBar()->maximum());
-    if (w.width() >= 1100 && w.height() >= 720)  // the default size: every page fits without scrolling
-      QVERIFY2(area->verticalScrollBar()->maximum() == 0 && area->horizontalScrollBar()->maximum() == 0, qPrintable(name));
-  }
 
  private Q_SLOTS:
   void samplesMatchTheCoreAndTheSliderResamples() {
@@ -174,8 +154,8 @@ class TestStudio : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(strip.count() >= 1 || !w->interpolationPanel()->lastResult().frames.empty(), 60000);
     QCOMPARE(w->interpolationPanel()->lastResult().frames.front().channels, 3);
     QCOMPARE(w->interpolationPanel()->lastResult().reconstructionErrorA, 0.0);  // exact round trip in colour too
-    screenshot(*w, w->samplesPanel(), "colour-samples");
-    screenshot(*w, likelihood, "colour-likelihood");
+    QVERIFY(saveScreenshot(*w, w->samplesPanel(), "colour-samples"));
+    QVERIFY(saveScreenshot(*w, likelihood, "colour-likelihood"));
   }
 
   void interpolationMatchesTheCore() {
@@ -337,7 +317,7 @@ class TestStudio : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(p->lastMove().amount == 1.0, 60000);
     QVERIFY(p->lastMove().image.data != original.data);
     QVERIFY(p->lastMove().direction.startsWith("more "));
-    screenshot(*w, p, "directions");
+    QVERIFY(saveScreenshot(*w, p, "directions"));
   }
 
   // A fast stroke (one mouse move across the canvas) paints a line without gaps; Clear erases it.
@@ -539,118 +519,6 @@ class TestStudio : public QObject {
     QCOMPARE(panel->lastResult().image.data, inverse.image.data);
   }
 
-  // View ▸ About this model: plain words drawn from the config (counted here from the bundled
-  // config by hand: 4 + 2 + 3 couplings in 3 stages, K = 8), no training-log jargon.
-  void modelDescriptionIsPlain() {
-    auto w = openStudio();
-    QVERIFY(w);
-    const QString text = plainModelDescription(w->session()->modelInfo());
-    for (const char* words : {"28×28 grey images", "256 levels", "784 numbers", "9 invertible coupling layers in 3 stages",
-                              "mixture of 8 logistic curves", "variational dequantization", "self-attention in 1 of the 3 stages"})
-      QVERIFY2(text.contains(QString::fromUtf8(words)), qPrintable(words + QString(" not in: ") + text));
-    QVERIFY2(text.contains(QLocale().toString(w->session()->modelInfo().parameters)), qPrintable(text));
-    QVERIFY2(!text.contains("leg ") && !text.contains("H200"), qPrintable(text));
-  }
-
-  // Presentation mode: text 1.5x, chart lines twice as thick (also on a chart made while it is on),
-  // no explanation boxes; turning it off restores every size.
-  void presentationModeEnlargesAndRestores() {
-    auto w = openStudio();
-    QVERIFY(w);
-    auto* likelihood = w->likelihoodPanel();
-    QTRY_VERIFY_WITH_TIMEOUT(!likelihood->lastResult().bits.empty(), 60000);
-    const double text = w->font().pointSizeF(), title = likelihood->breakdownView()->chart()->titleFont().pointSizeF();
-    auto* curves = w->trainingPanel()->chart();
-    QLineSeries* line = nullptr;
-    for (auto* s : curves->chart()->series())
-      if (auto* l = qobject_cast<QLineSeries*>(s); l && !l->name().isEmpty()) line = l;
-    QVERIFY(line);
-    const double width = line->pen().widthF();
-    w->setPresentationMode(true);
-    QCOMPARE(w->font().pointSizeF(), 1.5 * text);
-    QCOMPARE(likelihood->breakdownView()->chart()->titleFont().pointSizeF(), 1.5 * title);
-    QCOMPARE(line->pen().widthF(), 2 * width);
-    const auto visibleMarkers = [&] {  // one legend entry per run, none for the train points and smoothing
-      int n = 0;
-      for (auto* m : curves->chart()->legend()->markers()) n += m->isVisible();
-      return n;
-    };
-    QTRY_COMPARE_WITH_TIMEOUT(visibleMarkers(), int(w->trainingPanel()->runs().size()), 5000);
-    for (auto* box : w->findChildren<ExplainBox*>()) QVERIFY(box->isHidden());
-    QSignalSpy shown(likelihood, &LikelihoodPanel::likelihoodShown);
-    QImage black(28, 28, QImage::Format_Grayscale8);
-    black.fill(0);
-    likelihood->setImage(black, "black");  // a new breakdown chart
-    QVERIFY(shown.wait(60000));
-    w->resize(1600, 900);  // a projector's
-    w->showPanel(likelihood);
-    QCoreApplication::sendPostedEvents();  // the layout after the font change
-    QCoreApplication::processEvents();
-    QDir().mkpath(QString(FLOWPP_BINARY_DIR) + "/screenshots");
-    QVERIFY(w->grab().save(QString(FLOWPP_BINARY_DIR) + "/screenshots/likelihood-presentation.png"));
-    for (QWidget* p = likelihood; p; p = p->parentWidget())
-      if (auto* area = qobject_cast<QScrollArea*>(p))
-        qInfo("presentation at 1600x900: page minimum %dx%d, viewport %dx%d", area->widget()->minimumSizeHint().width(),
-              area->widget()->minimumSizeHint().height(), area->viewport()->width(), area->viewport()->height());
-    QCOMPARE(likelihood->breakdownView()->chart()->titleFont().pointSizeF(), 1.5 * title);
-    w->setPresentationMode(false);
-    QCOMPARE(w->font().pointSizeF(), text);
-    QCOMPARE(likelihood->breakdownView()->chart()->titleFont().pointSizeF(), title);
-    QCOMPARE(line->pen().widthF(), width);
-    for (auto* box : w->findChildren<ExplainBox*>()) QVERIFY(!box->isHidden());
-  }
-
-  // An exported figure: the picture magnified pixel for pixel, the colour bar beside it (its top is
-  // the scale's top colour), and the caption under them in the text's colour.
-  void exportedFiguresCarryTheirScaleAndCaption() {
-    QImage picture(4, 3, QImage::Format_RGB32);
-    for (int y = 0; y < 3; ++y)
-      for (int x = 0; x < 4; ++x) picture.setPixel(x, y, qRgb(40 * x, 60 * y, 200));
-    const ColourScale scale{-1.5, 8.25, "bits/px", 2};
-    const QImage fig = exportFigure(picture, "A caption", 8, &scale);
-    QDir().mkpath(QString(FLOWPP_BINARY_DIR) + "/screenshots");
-    QVERIFY(fig.save(QString(FLOWPP_BINARY_DIR) + "/screenshots/export-figure.png"));
-    for (int y = 0; y < 3; ++y)
-      for (int x = 0; x < 4; ++x) QCOMPARE(fig.pixel(8 + 8 * x + 4, 8 + 8 * y + 4), picture.pixel(x, y));
-    bool barTop = false;  // the bar starts half a text line down; its first rows are the top colour
-    for (int y = 8; y < 40 && !barTop; ++y) barTop = fig.pixel(8 + 32 + 8 + 5, y) == colourAt(1.0).rgb();
-    QVERIFY2(barTop, "no colour bar beside the picture");
-    int dark = 0;  // caption text under the picture
-    for (int y = 8 + 80; y < fig.height(); ++y)
-      for (int x = 0; x < fig.width(); ++x) dark += qGray(fig.pixel(x, y)) < 128;
-    QVERIFY(dark > 20);
-    QVERIFY(exportFigure(picture, QString("a long caption ").repeated(60), 8, &scale).height() > fig.height());  // it wraps
-  }
-
-  void screenshots_data() {
-    QTest::addColumn<QSize>("size");
-    QTest::newRow("1100x720") << QSize(1100, 720);
-    QTest::newRow("800x560") << QSize(800, 560);
-  }
-  void screenshots() {
-    QFETCH(QSize, size);
-    auto w = openStudio(size);
-    QVERIFY(w);
-    QSignalSpy data(w->session(), &ModelSession::datasetOpened);
-    w->openDataset(kFashionTest);
-    QTRY_COMPARE_WITH_TIMEOUT(data.count(), 1, 60000);
-    QTRY_VERIFY_WITH_TIMEOUT(!w->likelihoodPanel()->lastResult().bits.empty(), 60000);
-    QTRY_VERIFY_WITH_TIMEOUT(!w->dequantPanel()->lastResult().histogram.empty(), 120000);
-    w->samplesPanel()->grid()->imageClicked(0);
-    const QString suffix = size.width() < 1000 ? "-800x560" : "-1100x720";
-    screenshot(*w, w->samplesPanel(), "samples" + suffix);
-    screenshot(*w, w->interpolationPanel(), "interpolation" + suffix);
-    screenshot(*w, w->likelihoodPanel(), "likelihood" + suffix);
-    screenshot(*w, w->dequantPanel(), "dequantization" + suffix);
-    screenshot(*w, w->trainingPanel(), "training" + suffix);
-    QVERIFY(w->trainingPanel()->chart()->exportImage().save(QString(FLOWPP_BINARY_DIR) + "/screenshots/training-chart-export" + suffix + ".png"));
-    screenshot(*w, w->layersPanel(), "layers" + suffix);
-    screenshot(*w, w->playgroundPanel(), "playground" + suffix);
-    const QImage first = toQImage(toPixels(loadDataset(kFashionTest.toStdString(), 1).images[0]));
-    QTRY_VERIFY_WITH_TIMEOUT(w->compressionPanel()->lastResult().image == first, 120000);
-    screenshot(*w, w->compressionPanel(), "compression" + suffix);
-    screenshot(*w, w->directionsPanel(), "directions" + suffix);
-  }
 };
 
 FLOWPP_TEST_MAIN(TestStudio)
