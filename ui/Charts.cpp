@@ -85,7 +85,6 @@ bool presenting = false;
 }
 
 void setPresentationMode(bool on) { presenting = on; }
-bool presentationMode() { return presenting; }
 
 void styleChart(QChart* chart) {
   const double scale = presenting ? 1.5 : 1.0;

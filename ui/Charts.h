@@ -21,7 +21,6 @@ void replaceChart(QChartView* view, QChart* chart);
 // Presentation mode (View menu): chart text 1.5x larger and lines twice as thick, for a projector.
 // makeChartView and replaceChart style every chart they show; styleChart restyles one already shown.
 void setPresentationMode(bool on);
-bool presentationMode();
 void styleChart(QChart* chart);
 
 }  // namespace flowpp::ui

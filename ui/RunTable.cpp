@@ -32,6 +32,8 @@ RunTable::RunTable(QVector<TrainingRun>* runs, QWidget* parent) : QWidget(parent
   table_->horizontalHeader()->setSectionResizeMode(Config, QHeaderView::Stretch);
   table_->setColumnWidth(Run, 190);
   table_->verticalHeader()->hide();
+  // Room for the four bundled runs at least; the splitter above gives it more.
+  table_->setMinimumHeight(table_->horizontalHeader()->sizeHint().height() + 4 * table_->verticalHeader()->defaultSectionSize());
   table_->setWordWrap(false);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);

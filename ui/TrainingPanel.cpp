@@ -7,7 +7,6 @@
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -103,8 +102,6 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   split->setChildrenCollapsible(false);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
-  auto* table = runTable_->table();
-  table->setMinimumHeight(table->horizontalHeader()->sizeHint().height() + 4 * table->verticalHeader()->defaultSectionSize());
   auto* right = new QVBoxLayout;
   right->addWidget(split);
   auto* layout = new QHBoxLayout(this);
