@@ -15,6 +15,7 @@ packages=(
   libopencv-dev           # image files (PNG/JPEG) and GIF-free frame export
   libwebp-dev libjxl-dev  # WebP and JPEG XL lossless, the classical codecs `flowpp compress` is compared with
   optipng webp libjxl-tools xz-utils zstd  # command-line codecs for tools/classical-codecs.sh (tests do not need them)
+  jq                      # tools/bench-compare.sh reads bench's JSON
   opencv-doc              # ships examples/data/digits.png (MNIST digits, an out-of-distribution set)
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev   # the studio; Charts fails to configure without OpenGL dev
   qt6-image-formats-plugins

@@ -1,7 +1,8 @@
 #pragma once
 // The interface between the fused ops (math/MixLogisticFused.cpp, nn/FusedAttention.cpp,
-// nn/ConcatEluConv.cpp) and their hand-vectorised CPU kernels (kernels/MixLogisticKernel.h,
-// kernels/AttentionKernel.h, kernels/ConcatEluKernel.h), and the tables of their builds, one per
+// nn/ConcatEluConv.cpp, nn/GatedResidual.cpp) and their hand-vectorised CPU kernels
+// (kernels/MixLogisticKernel.h, kernels/AttentionKernel.h, kernels/ConcatEluKernel.h,
+// kernels/GatedResidualKernel.h), and the tables of their builds, one per
 // instruction set (AVX-512, AVX2 + FMA, portable), picked at run time. Torch-free.
 #include <cstdint>
 #include <string>
@@ -72,6 +73,10 @@ struct CpuKernels {
   void (*concatEluGradFloat)(const float* pos, const float* neg, const float* gPos, const float* gNeg, float* gx, int64_t n);
   void (*concatEluGradDouble)(const double* pos, const double* neg, const double* gPos, const double* gNeg, double* gx,
                               int64_t n);
+  // The gated residual x + a * sigmoid(b) over `pixels` channels-last pixels of c channels ([a, b]:
+  // 2c per pixel), and the gradient of [a, b] from the output's gradient g.
+  void (*gatedResidualFloat)(const float* x, const float* ab, float* out, int64_t pixels, int64_t c);
+  void (*gatedResidualGradFloat)(const float* g, const float* ab, float* gab, int64_t pixels, int64_t c);
   const char* isa;
 };
 

@@ -3,6 +3,7 @@
 // once by KernelsAvx2.cpp (namespace avx2) and once by KernelsPortable.cpp (namespace portable).
 #include "kernels/AttentionKernel.h"
 #include "kernels/ConcatEluKernel.h"
+#include "kernels/GatedResidualKernel.h"
 #include "kernels/MixLogisticKernel.h"
 
 #define FLOWPP_KERNEL_TABLE(NS, NAME)                                                                        \
@@ -13,7 +14,8 @@
                               &attentionForwardHead<float>, &attentionForwardHead<double>,                   \
                               &attentionBackwardHead<float>, &attentionBackwardHead<double>,                 \
                               &expShiftSum<float>, &concatEluRun<float>, &concatEluRun<double>,              \
-                              &concatEluGradRun<float>, &concatEluGradRun<double>, NAME};                    \
+                              &concatEluGradRun<float>, &concatEluGradRun<double>,                           \
+                              &gatedResidualPixels<float>, &gatedResidualGradPixels<float>, NAME};           \
     return t;                                                                                                \
   }                                                                                                          \
   }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "nn/ConvLayout.h"
 #include "util/Random.h"
 
 namespace flowpp {
@@ -29,7 +30,11 @@ VariationalDequantizerImpl::VariationalDequantizerImpl(const ModelConfig& config
 
 torch::Tensor VariationalDequantizerImpl::context(const torch::Tensor& x) {
   auto [a, b] = splitHalves(x / levels_ - 0.5, SplitType::Stripe);
-  auto h = contextIn_->forward(torch::cat({a, b}, 1));
+  // Channels-last where the conditioners run so (nn/ConvLayout.h); they read the context as it is.
+  auto in = torch::cat({a, b}, 1);
+  const bool last = useChannelsLast(in);
+  auto h = contextIn_->forward(last ? in.contiguous(at::MemoryFormat::ChannelsLast) : in);
+  if (last) h = h.contiguous(at::MemoryFormat::ChannelsLast);
   for (auto& block : *contextBlocks_) h = block->as<GatedConv>()->forward(h);
   return h;
 }

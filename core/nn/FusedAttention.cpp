@@ -123,6 +123,7 @@ void backwardCpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Te
 
 struct ChannelsLayout {
   int64_t batch = 0, height = 0, width = 0;  // batch 0: keep [BH, N, d]
+  at::MemoryFormat format = at::MemoryFormat::Contiguous;  // of the [B, heads * d, H, W] output
 };
 
 // How a call runs: the CPU kernels, or tensor ops on tiles (any device).
@@ -179,6 +180,12 @@ class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFu
   // [B * heads, N, d] <-> [B, heads * d, H, W] (N = H * W).
   static torch::Tensor toChannels(const torch::Tensor& out, const ChannelsLayout& c) {
     const int64_t heads = out.size(0) / c.batch, n = out.size(1), d = out.size(2);
+    if (c.format == at::MemoryFormat::ChannelsLast)  // pixel by pixel, each head's d channels in turn
+      return out.view({c.batch, heads, n, d})
+          .permute({0, 2, 1, 3})
+          .contiguous()
+          .view({c.batch, c.height, c.width, heads * d})
+          .permute({0, 3, 1, 2});
     return out.view({c.batch, heads, n, d}).permute({0, 1, 3, 2}).reshape({c.batch, heads * d, c.height, c.width});
   }
   static torch::Tensor fromChannels(const torch::Tensor& x, const torch::Tensor& q) {
@@ -203,15 +210,19 @@ torch::Tensor fusedAttentionTensorOps(const torch::Tensor& q, const torch::Tenso
 }
 
 torch::Tensor fusedAttentionToChannels(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                       double scale, int64_t batch, int64_t height, int64_t width) {
+                                       double scale, int64_t batch, int64_t height, int64_t width, at::MemoryFormat format) {
   TORCH_CHECK(q.dim() == 3 && q.sizes() == k.sizes() && q.sizes() == v.sizes(), "fused attention: q, k, v must be [BH, N, d] alike");
   TORCH_CHECK(batch > 0 && q.size(0) % batch == 0 && q.size(1) == height * width,
               "fused attention: q must be [batch * heads, height * width, d]");
   if (ReferenceOpsGuard::active()) {
     const int64_t heads = q.size(0) / batch, d = q.size(2);
-    return plainAttention(q, k, v, scale).view({batch, heads, height * width, d}).permute({0, 1, 3, 2}).reshape({batch, heads * d, height, width});
+    return plainAttention(q, k, v, scale)
+        .view({batch, heads, height * width, d})
+        .permute({0, 1, 3, 2})
+        .reshape({batch, heads * d, height, width})
+        .contiguous(format);
   }
-  return FusedAttentionFunction::apply(q, k, v, scale, Method{}, ChannelsLayout{batch, height, width});
+  return FusedAttentionFunction::apply(q, k, v, scale, Method{}, ChannelsLayout{batch, height, width, format});
 }
 
 double attentionExpPeakGexp() {

@@ -16,8 +16,10 @@ torch::Tensor fusedAttention(const torch::Tensor& q, const torch::Tensor& k, con
 // The same, with the heads' outputs side by side as channels, [B, heads * d, H, W], for q, k, v of
 // [B * heads, H * W, d]: the layout the next convolution reads. Only this copy is kept for backward
 // (not also the [BH, N, d] one), one activation less per attention block of training memory.
+// `format`: the output's layout (channels-last where the conditioner runs so, nn/ConvLayout).
 torch::Tensor fusedAttentionToChannels(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                       double scale, int64_t batch, int64_t height, int64_t width);
+                                       double scale, int64_t batch, int64_t height, int64_t width,
+                                       at::MemoryFormat format = at::MemoryFormat::Contiguous);
 // The non-CPU algorithm (tensor ops on tiles of queryTile rows and keyTile keys; the defaults are
 // the GPU's), run on any device: how its correctness is tested on machines without a GPU, with
 // small tiles so that several key tiles are joined by the online softmax.

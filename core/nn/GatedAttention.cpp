@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "nn/ConvLayout.h"
 #include "nn/FlopCounter.h"
 #include "nn/FusedAttention.h"
 #include "nn/GatedResidual.h"
@@ -25,7 +26,8 @@ torch::Tensor GatedAttentionImpl::attend(const torch::Tensor& qkv) const {
   auto parts = qkv.view({b, 3, heads, d, n}).permute({1, 0, 2, 4, 3}).reshape({3, b * heads, n, d});
   FlopCounter::add(4.0 * b * heads * n * n * d);
   FlopCounter::addExps(double(b) * heads * n * n);
-  return fusedAttentionToChannels(parts[0], parts[1], parts[2], 1.0 / std::sqrt(static_cast<double>(d)), b, h, w);
+  return fusedAttentionToChannels(parts[0], parts[1], parts[2], 1.0 / std::sqrt(static_cast<double>(d)), b, h, w,
+                                  denseFormat(qkv));
 }
 
 torch::Tensor GatedAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& posEmb) {

@@ -5,6 +5,8 @@
 // extreme inputs, and the refusal of a second derivative.
 #include <QtTest>
 
+#include <limits>
+
 #include "../TestMain.h"
 
 #include "Helpers.h"
@@ -398,7 +400,7 @@ class TestLayers : public QObject {
   }
 
   // The heads-as-channels output of the fused attention (what GatedAttention uses) is the plain
-  // attention rearranged, and so are its gradients.
+  // attention rearranged, and so are its gradients, in either layout (and the layout is kept).
   void fusedAttentionToChannelsMatchesPlainInFloat64() {
     RandomScope rng(109);
     const int64_t b = 2, heads = 3, h = 5, w = 4, d = 6, n = h * w;
@@ -407,7 +409,13 @@ class TestLayers : public QObject {
     auto v = randn({b * heads, n, d}, torch::kDouble).requires_grad_();
     auto w4 = randn({b, heads * d, h, w}, torch::kDouble);
     auto plain = plainAttention(q, k, v, 0.4).view({b, heads, n, d}).permute({0, 1, 3, 2}).reshape({b, heads * d, h, w});
-    forEachKernelTable([&](const char*) { checkSameValuesAndGradients(plain, fusedAttentionToChannels(q, k, v, 0.4, b, h, w), {q, k, v}, w4); });
+    forEachKernelTable([&](const char*) {
+      checkSameValuesAndGradients(plain, fusedAttentionToChannels(q, k, v, 0.4, b, h, w), {q, k, v}, w4);
+      const auto last = torch::MemoryFormat::ChannelsLast;
+      auto out = fusedAttentionToChannels(q, k, v, 0.4, b, h, w, last);
+      QVERIFY(out.is_contiguous(last) && !out.is_contiguous());
+      checkSameValuesAndGradients(plain, out, {q, k, v}, w4);
+    });
   }
 
   // bf16 conditioner convolutions (what bench measures): within bf16's rounding of a float64
@@ -517,6 +525,50 @@ class TestLayers : public QObject {
     auto w = randn({2, 3, 4, 5}, torch::kDouble);
     auto halves = ab.chunk(2, 1);
     checkSameValuesAndGradients(x + halves[0] * torch::sigmoid(halves[1]), gatedResidual(x, ab), {x, ab}, w);
+  }
+
+  // The float32 channels-last kernel in every kernel table against the formula in float64: values
+  // and both gradients within float32 rounding, 19 channels (vector body and scalar tail) and 32,
+  // gates of +-100 (sigmoid 1 and 0), a NaN that stays in its own element, and the layout kept.
+  void gatedResidualKernelMatchesFloat64() {
+    RandomScope rng(118);
+    for (int64_t c : {19, 32}) {
+      auto x64 = randn({2, c, 3, 5}, torch::kDouble);
+      auto ab64 = randn({2, 2 * c, 3, 5}, torch::kDouble) * 3;
+      ab64.index_put_({0, c, 0, 0}, 100.0);
+      ab64.index_put_({0, c + 1, 0, 0}, -100.0);
+      ab64.index_put_({1, 2 * c - 1, 2, 4}, std::numeric_limits<double>::quiet_NaN());
+      auto w64 = randn({2, c, 3, 5}, torch::kDouble);
+      const auto last = torch::MemoryFormat::ChannelsLast;
+      auto x = x64.to(torch::kFloat).contiguous(last).requires_grad_();
+      auto ab = ab64.to(torch::kFloat).contiguous(last).requires_grad_();
+      // The reference: the formula in float64 on the same (float-rounded) inputs, and its gradients.
+      auto xr = x.detach().to(torch::kDouble).requires_grad_(), abr = ab.detach().to(torch::kDouble).requires_grad_();
+      auto halves = abr.chunk(2, 1);
+      auto expected = xr + halves[0] * torch::sigmoid(halves[1]);
+      auto expectedGrads = torch::autograd::grad({(expected * w64).nansum()}, {xr, abr});
+      const auto nan = expected.isnan();
+      QCOMPARE(nan.sum().item<int64_t>(), int64_t(1));
+      forEachKernelTable([&](const char* isa) {
+        const auto at = QString("%1 kernels, %2 channels").arg(isa).arg(c);
+        auto out = gatedResidual(x, ab);
+        QVERIFY2(out.is_contiguous(last), qPrintable(at));
+        QVERIFY2(torch::equal(out.isnan(), nan), qPrintable(at + ": NaN where the formula has it"));
+        const auto o = out.to(torch::kDouble).masked_fill(nan, 0), e = expected.detach().masked_fill(nan, 0);
+        QVERIFY2(maxAbsDiff(o, e) <= 1e-6 * (1 + e.abs().max().item<double>()), qPrintable(at + ": values"));
+        QCOMPARE(out[0][0][0][0].item<float>(), x[0][0][0][0].item<float>() + ab[0][0][0][0].item<float>());  // sigmoid(100) = 1
+        QCOMPARE(out[0][1][0][0].item<float>(), x[0][1][0][0].item<float>());  // sigmoid(-100) = 0 (3.7e-44)
+        auto grads = torch::autograd::grad({(out * w64.to(torch::kFloat)).nansum()}, {x, ab});
+        for (int i = 0; i < 2; ++i) {
+          const auto g = grads[i].to(torch::kDouble), ge = expectedGrads[i];
+          const auto finite = ge.isfinite() & g.isfinite();
+          QVERIFY2(torch::equal(ge.isfinite(), g.isfinite()), qPrintable(at + ": NaN gradients where the formula has them"));
+          const auto gf = g.masked_fill(~finite, 0), gef = ge.masked_fill(~finite, 0);
+          QVERIFY2(maxAbsDiff(gf, gef) <= 1e-5 * (1 + gef.abs().max().item<double>()),
+                   qPrintable(at + QString(": gradient %1").arg(i)));
+        }
+      });
+    }
   }
 
   void variationalDequantizerLogQ() {
