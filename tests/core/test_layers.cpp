@@ -533,15 +533,13 @@ class TestLayers : public QObject {
   void gatedResidualKernelMatchesFloat64() {
     RandomScope rng(118);
     for (int64_t c : {19, 32}) {
-      auto x64 = randn({2, c, 3, 5}, torch::kDouble);
-      auto ab64 = randn({2, 2 * c, 3, 5}, torch::kDouble) * 3;
-      ab64.index_put_({0, c, 0, 0}, 100.0);
-      ab64.index_put_({0, c + 1, 0, 0}, -100.0);
-      ab64.index_put_({1, 2 * c - 1, 2, 4}, std::numeric_limits<double>::quiet_NaN());
-      auto w64 = randn({2, c, 3, 5}, torch::kDouble);
       const auto last = torch::MemoryFormat::ChannelsLast;
-      auto x = x64.to(torch::kFloat).contiguous(last).requires_grad_();
+      auto x = randn({2, c, 3, 5}).contiguous(last).requires_grad_();
+      auto ab64 = randn({2, 2 * c, 3, 5}, torch::kDouble) * 3;
+      ab64.index_put_({0, c, 0, 0}, 100.0), ab64.index_put_({0, c + 1, 0, 0}, -100.0);
+      ab64.index_put_({1, 2 * c - 1, 2, 4}, std::numeric_limits<double>::quiet_NaN());
       auto ab = ab64.to(torch::kFloat).contiguous(last).requires_grad_();
+      auto w64 = randn({2, c, 3, 5}, torch::kDouble);
       // The reference: the formula in float64 on the same (float-rounded) inputs, and its gradients.
       auto xr = x.detach().to(torch::kDouble).requires_grad_(), abr = ab.detach().to(torch::kDouble).requires_grad_();
       auto halves = abr.chunk(2, 1);
@@ -560,8 +558,7 @@ class TestLayers : public QObject {
         QCOMPARE(out[0][1][0][0].item<float>(), x[0][1][0][0].item<float>());  // sigmoid(-100) = 0 (3.7e-44)
         auto grads = torch::autograd::grad({(out * w64.to(torch::kFloat)).nansum()}, {x, ab});
         for (int i = 0; i < 2; ++i) {
-          const auto g = grads[i].to(torch::kDouble), ge = expectedGrads[i];
-          const auto finite = ge.isfinite() & g.isfinite();
+          const auto g = grads[i].to(torch::kDouble), ge = expectedGrads[i], finite = ge.isfinite() & g.isfinite();
           QVERIFY2(torch::equal(ge.isfinite(), g.isfinite()), qPrintable(at + ": NaN gradients where the formula has them"));
           const auto gf = g.masked_fill(~finite, 0), gef = ge.masked_fill(~finite, 0);
           QVERIFY2(maxAbsDiff(gf, gef) <= 1e-5 * (1 + gef.abs().max().item<double>()),
