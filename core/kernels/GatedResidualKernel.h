@@ -17,16 +17,21 @@ inline T scalarSigmoid(T b) {
   return T(1) / (T(1) + std::exp(-b));
 }
 
+template <typename V>
+inline V vectorSigmoid(const V& b) {
+  const V one(1);
+  return one / (one + (V(0) - b).exp());
+}
+
 template <typename T>
 void gatedResidualPixels(const T* x, const T* ab, T* out, int64_t pixels, int64_t c) {
   using V = at::vec::Vectorized<T>;
-  const V one(1);
   for (int64_t p = 0; p < pixels; ++p) {
     const T *xp = x + p * c, *a = ab + 2 * p * c, *b = a + c;
     T* o = out + p * c;
     int64_t j = 0;
     for (; j + V::size() <= c; j += V::size()) {
-      const V s = one / (one + (V(0) - V::loadu(b + j)).exp());
+      const V s = vectorSigmoid(V::loadu(b + j));
       (V::loadu(xp + j) + V::loadu(a + j) * s).store(o + j);
     }
     for (; j < c; ++j) o[j] = xp[j] + a[j] * scalarSigmoid(b[j]);
@@ -44,7 +49,7 @@ void gatedResidualGradPixels(const T* g, const T* ab, T* gab, int64_t pixels, in
     T *ga = gab + 2 * p * c, *gb = ga + c;
     int64_t j = 0;
     for (; j + V::size() <= c; j += V::size()) {
-      const V s = one / (one + (V(0) - V::loadu(b + j)).exp());
+      const V s = vectorSigmoid(V::loadu(b + j));
       const V gs = V::loadu(gp + j) * s;
       gs.store(ga + j);
       (gs * V::loadu(a + j) * (one - s)).store(gb + j);

@@ -23,11 +23,18 @@ bool useKernel(const torch::Tensor& t) {
   return t.device().is_cpu() && t.scalar_type() == torch::kFloat && denseFormat(t) == at::MemoryFormat::ChannelsLast;
 }
 
-// Runs `f(begin, end)` over the pixels of a channels-last [B, C, H, W] tensor, ~4k values a task.
-template <typename F>
-void forPixels(const torch::Tensor& t, F&& f) {
-  const int64_t c = t.size(1), pixels = t.numel() / std::max<int64_t>(1, c);
-  at::parallel_for(0, pixels, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, c)), f);
+using PixelKernel = void (*)(const float*, const float*, float*, int64_t, int64_t);
+
+// Runs a gated residual kernel over the pixels of channels-last tensors, ~4k values a task: `in`
+// has C channels (x, or the output's gradient), `ab` and `out` have C or 2C (`outPerPixel`).
+void runPixels(PixelKernel kernel, const torch::Tensor& in, const torch::Tensor& ab, torch::Tensor& out,
+               int64_t outPerPixel) {
+  const int64_t c = in.size(1), pixels = in.numel() / std::max<int64_t>(1, c);
+  const float *ip = in.data_ptr<float>(), *abp = ab.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  at::parallel_for(0, pixels, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, c)), [&](int64_t begin, int64_t end) {
+    kernel(ip + begin * c, abp + 2 * begin * c, op + begin * outPerPixel, end - begin, c);
+  });
 }
 
 class GatedResidualFunction : public torch::autograd::Function<GatedResidualFunction> {
@@ -35,18 +42,13 @@ class GatedResidualFunction : public torch::autograd::Function<GatedResidualFunc
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& ab) {
     RECORD_FUNCTION("flowpp::gated_residual", std::vector<c10::IValue>());
     ctx->save_for_backward({ab});
-    const bool samePixels = x.dim() == 4 && ab.size(0) == x.size(0) && ab.size(2) == x.size(2) && ab.size(3) == x.size(3);
+    const bool samePixels =
+        x.dim() == 4 && ab.size(0) == x.size(0) && ab.size(2) == x.size(2) && ab.size(3) == x.size(3);
     const bool kernel = samePixels && useKernel(x) && useKernel(ab);
     ctx->saved_data["kernel"] = kernel;
     if (kernel) {
       auto out = torch::empty_like(x);
-      const int64_t c = x.size(1);
-      const float *xp = x.data_ptr<float>(), *abp = ab.data_ptr<float>();
-      float* o = out.data_ptr<float>();
-      const auto& k = kernels::cpuKernels();
-      forPixels(x, [&](int64_t begin, int64_t end) {
-        k.gatedResidualFloat(xp + begin * c, abp + 2 * begin * c, o + begin * c, end - begin, c);
-      });
+      runPixels(kernels::cpuKernels().gatedResidualFloat, x, ab, out, x.size(1));
       return out;
     }
     auto halves = ab.chunk(2, 1);
@@ -61,15 +63,9 @@ class GatedResidualFunction : public torch::autograd::Function<GatedResidualFunc
     const auto& g = grads[0];
     const auto ab = ctx->get_saved_variables()[0];
     if (ctx->saved_data["kernel"].toBool()) {
-      const auto gLast = g.contiguous(at::MemoryFormat::ChannelsLast);
       auto gab = torch::empty_like(ab);
-      const int64_t c = g.size(1);
-      const float *gp = gLast.data_ptr<float>(), *abp = ab.data_ptr<float>();
-      float* out = gab.data_ptr<float>();
-      const auto& k = kernels::cpuKernels();
-      forPixels(gLast, [&](int64_t begin, int64_t end) {
-        k.gatedResidualGradFloat(gp + begin * c, abp + 2 * begin * c, out + 2 * begin * c, end - begin, c);
-      });
+      runPixels(kernels::cpuKernels().gatedResidualGradFloat, g.contiguous(at::MemoryFormat::ChannelsLast), ab, gab,
+                2 * g.size(1));
       return {g, gab};
     }
     auto halves = ab.chunk(2, 1);
