@@ -172,6 +172,19 @@ class TestCli : public QObject {
     QVERIFY(!QFile::exists(path("nan.png")));
   }
 
+  // export --name renames the model and nothing else; an empty name is refused before anything is written.
+  void exportRenamesTheModel() {
+    const QString bundled = modelsDir() + "/fmnist-small.fpp";
+    checkError(runFlowpp({"export", "--model", bundled, "--out", path("empty.fpp"), "--name", ""}), 2, "--name");
+    QVERIFY(!QFile::exists(path("empty.fpp")));
+    auto r = runFlowpp({"export", "--model", bundled, "--out", path("renamed.fpp"), "--half", "--name", "leg-x"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto before = readCheckpoint(bundled.toStdString()), after = readCheckpoint(path("renamed.fpp").toStdString());
+    QCOMPARE(after.config.name, std::string("leg-x"));
+    QVERIFY(before.config.name != after.config.name && before.config.toJson()["flow"] == after.config.toJson()["flow"]);
+    for (const auto& [name, w] : before.weights) QVERIFY2(torch::equal(w, after.weights.at(name)), name.c_str());
+  }
+
   // A JSON value nested 100,000 deep: printing it for the error message overflowed the stack.
   void deeplyNestedJsonIsRefusedWithoutACrash() {
     QFile f(path("deep.json"));
